@@ -1,0 +1,4 @@
+//! Turning parsed documents into resources.
+
+pub mod helm;
+pub mod kubernetes;

@@ -1,0 +1,212 @@
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use miette::{IntoDiagnostic, Result, WrapErr};
+
+use super::{FailOn, load_policies};
+use akslint::discover::{self, DiscoverOptions};
+use akslint::engine::{self, FileKind, InputFormat, Options};
+use akslint::policy::compile::Selection;
+use akslint::render::{self, Context, OutputFormat};
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum InputFormatArg {
+    Auto,
+    #[value(alias = "kubernetes")]
+    K8s,
+    Helm,
+    Arm,
+    Tfplan,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Files, directories or globs to lint; `-` reads standard input.
+    #[arg(default_value = ".")]
+    paths: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+    format: OutputFormat,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Extra policy directory (repeatable).
+    #[arg(long = "policies", value_name = "DIR")]
+    policies: Vec<PathBuf>,
+    /// Only these policy ids or prefixes (comma list: `NET,IDN004`; `ALL`).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    select: Vec<String>,
+    /// Skip these policy ids or prefixes (comma list).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    ignore: Vec<String>,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Low)]
+    fail_on: FailOn,
+    /// Path to report for standard input (also picks its format by extension).
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<String>,
+    /// Override format detection.
+    #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
+    input_format: InputFormatArg,
+    /// Leave out paths matching these globs (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    exclude: Vec<String>,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    exit_zero: bool,
+    /// Print per-policy counts (findings and unknown verdicts).
+    #[arg(long)]
+    statistics: bool,
+    /// Do not honour .gitignore / .ignore files.
+    #[arg(long)]
+    no_ignore: bool,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Print findings only: no summary line, no notices.
+    #[arg(long, short = 'q')]
+    quiet: bool,
+}
+
+pub fn run(args: CheckArgs) -> Result<u8> {
+    let input_format = match args.input_format {
+        InputFormatArg::Auto => InputFormat::Auto,
+        InputFormatArg::K8s => InputFormat::Kubernetes,
+        InputFormatArg::Helm => InputFormat::Helm,
+        InputFormatArg::Arm | InputFormatArg::Tfplan => {
+            return Err(miette::miette!(
+                "input format `{:?}` is not supported by this version of akslint yet",
+                args.input_format
+            ));
+        }
+    };
+    let mut set = load_policies(&args.policies)?;
+    let selection = Selection {
+        select: args.select.iter().map(|s| s.trim().to_ascii_uppercase()).collect(),
+        ignore: args.ignore.iter().map(|s| s.trim().to_ascii_uppercase()).collect(),
+    };
+    let unknown = selection.unknown(&set.policies);
+    if !unknown.is_empty() {
+        return Err(miette::miette!(
+            help = "`akslint rules` lists the policy ids",
+            "no policy matches {}",
+            unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    set.apply_selection(&selection);
+
+    let discover_opts = DiscoverOptions {
+        no_ignore: args.no_ignore,
+        stdin_filename: args.stdin_filename.clone(),
+        exclude: args.exclude.clone(),
+    };
+    let inputs = discover::discover(&args.paths, &discover_opts, || {
+        let mut s = String::new();
+        io::stdin().read_to_string(&mut s).map(|_| s)
+    })
+    .into_diagnostic()?;
+
+    let opts = Options {
+        input_format,
+        ..Default::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .into_diagnostic()?;
+    let hook = std::panic::take_hook();
+    // A panic inside one file becomes an AKL004 finding; keep the default noise off stderr.
+    std::panic::set_hook(Box::new(|_| {}));
+    let result = pool.install(|| engine::run(&inputs, &set, &opts));
+    std::panic::set_hook(hook);
+
+    if !args.quiet {
+        let mut err = io::stderr().lock();
+        for f in result.files.iter().filter(|f| f.explicit) {
+            let why = match f.kind {
+                FileKind::NotInput => "not a Kubernetes manifest or Helm render",
+                FileKind::Unsupported(what) => what,
+                _ => continue,
+            };
+            let why = if matches!(f.kind, FileKind::Unsupported(_)) {
+                format!("{why}s are not supported by this version yet")
+            } else {
+                why.to_string()
+            };
+            let _ = writeln!(err, "akslint: skipped {}: {why}", f.path);
+        }
+    }
+
+    let to_stdout = args.output.is_none();
+    let color = args.format == OutputFormat::Human
+        && to_stdout
+        && io::stdout().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let ctx = Context {
+        result: &result,
+        set: &set,
+        color,
+        statistics: args.statistics,
+        version: akslint::VERSION,
+    };
+    let mut buf = Vec::new();
+    if args.quiet && args.format == OutputFormat::Human {
+        // Findings without the summary line.
+        let quiet_ctx = Context { ..ctx };
+        render::render(OutputFormat::Human, &quiet_ctx, &mut buf).into_diagnostic()?;
+        if let Some(pos) = buf[..buf.len().saturating_sub(1)].iter().rposition(|&b| b == b'\n') {
+            buf.truncate(pos + 1);
+        } else {
+            buf.clear();
+        }
+    } else {
+        render::render(args.format, &ctx, &mut buf).into_diagnostic()?;
+    }
+    match &args.output {
+        Some(path) => write_atomic(path, &buf)?,
+        None => io::stdout().lock().write_all(&buf).into_diagnostic()?,
+    }
+    if args.statistics {
+        let human = matches!(args.format, OutputFormat::Human | OutputFormat::Concise) && to_stdout;
+        if human {
+            render::statistics(&ctx, &mut io::stdout().lock()).into_diagnostic()?;
+        } else {
+            render::statistics(&ctx, &mut io::stderr().lock()).into_diagnostic()?;
+        }
+    }
+    if args.format == OutputFormat::Github {
+        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(&summary)
+                .into_diagnostic()
+                .wrap_err("cannot append to GITHUB_STEP_SUMMARY")?;
+            f.write_all(render::step_summary(&ctx).as_bytes()).into_diagnostic()?;
+        }
+    }
+    if args.exit_zero {
+        return Ok(0);
+    }
+    let threshold = args.fail_on.severity();
+    Ok(u8::from(result.findings.iter().any(|f| f.severity >= threshold)))
+}
+
+/// Writes via a temporary file in the same directory and renames it into place, so readers
+/// never see a half-written report.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    tmp.write_all(bytes).into_diagnostic()?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! The command line: clap definitions and the exit-status contract (0 clean, 1 findings,
+//! 2 usage/config/policy/internal error).
+
+mod check;
+mod policy_cmd;
+mod rules;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+
+use akslint::policy::Severity;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "akslint",
+    version,
+    about = "Fast, offline security linter for AKS platform code: Kubernetes manifests and Helm renders.",
+    after_help = "`akslint PATHS...` is short for `akslint check PATHS...`."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Lint files and directories (the default command).
+    Check(check::CheckArgs),
+    /// List the policies.
+    Rules {
+        #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
+        format: RulesFormat,
+        /// Extra policy directory (repeatable).
+        #[arg(long = "policies", value_name = "DIR")]
+        policies: Vec<PathBuf>,
+    },
+    /// Show the full documentation of one policy.
+    Explain {
+        /// Policy id, e.g. POD001.
+        id: String,
+        #[arg(long = "policies", value_name = "DIR")]
+        policies: Vec<PathBuf>,
+    },
+    /// Work on policy files: run their fixtures, print their schema.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum PolicyCommand {
+    /// Run policies' pass/fail fixtures (default: ./policies with ./testdata/policies).
+    Test {
+        /// Policy directories; fixtures for <DIR>/**/<ID>.yaml are read from <DIR>/testdata/<ID>/
+        /// or <DIR>/../testdata/policies/<ID>/.
+        dirs: Vec<PathBuf>,
+        /// Only these policy ids.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<String>,
+    },
+    /// Print the JSON Schema of policy files.
+    Schema,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum RulesFormat {
+    Table,
+    Json,
+    Markdown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl FailOn {
+    fn severity(self) -> Severity {
+        match self {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+        }
+    }
+}
+
+const SUBCOMMANDS: &[&str] = &["check", "rules", "explain", "policy", "completions", "help"];
+
+/// `akslint .` means `akslint check .`.
+fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    let first = args.get(1).and_then(|a| a.to_str()).unwrap_or("");
+    let is_global_flag = matches!(first, "-h" | "--help" | "-V" | "--version");
+    if args.len() == 1 || (!SUBCOMMANDS.contains(&first) && !is_global_flag) {
+        args.insert(1, "check".into());
+    }
+    args
+}
+
+pub fn main() -> ExitCode {
+    let args = with_default_command(std::env::args_os().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let outcome = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Rules { format, policies } => rules::list(format, &policies),
+        Command::Explain { id, policies } => rules::explain(&id, &policies),
+        Command::Policy { command } => match command {
+            PolicyCommand::Test { dirs, only } => policy_cmd::test(&dirs, &only),
+            PolicyCommand::Schema => policy_cmd::schema(),
+        },
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "akslint", &mut std::io::stdout());
+            Ok(0)
+        }
+    };
+    match outcome {
+        Ok(code) => ExitCode::from(code),
+        Err(report) => {
+            if is_broken_pipe(&report) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("{report:?}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(report: &miette::Report) -> bool {
+    report
+        .chain()
+        .filter_map(|e| e.downcast_ref::<std::io::Error>())
+        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Loads built-in plus extra policies; a broken policy file is a miette error (exit 2).
+fn load_policies(extra: &[PathBuf]) -> miette::Result<akslint::policy::PolicySet> {
+    akslint::policy::PolicySet::load(extra).map_err(miette::Report::new)
+}

@@ -1,0 +1,403 @@
+//! The pipeline: load every input in parallel (parse, adapt, per-resource checks), then run
+//! cross-resource checks over a read-only index, then sort and de-duplicate findings.
+
+use std::collections::{BTreeMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::adapt::{helm::SourceMap, kubernetes};
+use crate::discover::{Input, Origin};
+use crate::finding::{Finding, PolicyStats, RelatedLocation, fingerprint};
+use crate::model::{Pos, Resource, Span};
+use crate::policy::compile::PolicySet;
+use crate::policy::eval::{RawFinding, run_check};
+use crate::policy::relate::Index;
+use crate::policy::schema::Report;
+use crate::source::detect::{JsonKind, Syntax, classify_json, sniff, syntax_for};
+use crate::source::{LineIndex, Limits, json, scalar::Schema, strip_bom, yaml};
+
+/// Files larger than this are refused with AKL003 rather than read into memory.
+pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InputFormat {
+    #[default]
+    Auto,
+    Kubernetes,
+    Helm,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    pub input_format: InputFormat,
+    pub limits: Limits,
+    /// Stop after parsing and adapting (for benchmarks).
+    pub parse_only: bool,
+}
+
+/// What kind of input a file turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Kubernetes,
+    Helm,
+    /// Recognised but not linted by this version (ARM, Terraform plan).
+    Unsupported(&'static str),
+    /// Not an input akslint reads (a values file, package.json, ...).
+    NotInput,
+    /// Could not be read or parsed.
+    Broken,
+}
+
+#[derive(Clone, Debug)]
+pub struct FileSummary {
+    pub path: Arc<str>,
+    pub kind: FileKind,
+    pub resources: usize,
+    pub explicit: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct RunResult {
+    pub findings: Vec<Finding>,
+    /// Indexed like `PolicySet::policies`.
+    pub stats: Vec<PolicyStats>,
+    pub files: Vec<FileSummary>,
+    /// Text of every file a finding points into (for code frames).
+    pub sources: BTreeMap<Arc<str>, Arc<str>>,
+    pub bytes: u64,
+}
+
+struct FileOutcome {
+    summary: FileSummary,
+    findings: Vec<Finding>,
+    stats: Vec<PolicyStats>,
+    kept: Vec<Resource>,
+    text: Option<Arc<str>>,
+    bytes: u64,
+}
+
+/// Runs policies over inputs. `set` must already carry the user's selection.
+pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
+    let outcomes: Vec<FileOutcome> = inputs
+        .par_iter()
+        .enumerate()
+        .map(|(i, input)| {
+            catch_unwind(AssertUnwindSafe(|| process_file(i, input, set, opts)))
+                .unwrap_or_else(|panic| crashed(input, set, panic))
+        })
+        .collect();
+
+    let mut result = RunResult {
+        stats: vec![PolicyStats::default(); set.policies.len()],
+        ..Default::default()
+    };
+    let paths: Vec<Arc<str>> = inputs.iter().map(|i| i.display.clone()).collect();
+    let mut kept = Vec::new();
+    let mut texts: Vec<Option<Arc<str>>> = Vec::with_capacity(outcomes.len());
+    for o in outcomes {
+        result.files.push(o.summary);
+        result.findings.extend(o.findings);
+        for (acc, s) in result.stats.iter_mut().zip(&o.stats) {
+            acc.add(s);
+        }
+        kept.extend(o.kept);
+        texts.push(o.text);
+        result.bytes += o.bytes;
+    }
+
+    if !opts.parse_only && !kept.is_empty() {
+        let index = Index::new(kept.iter());
+        let relational: Vec<(Vec<Finding>, Vec<PolicyStats>)> = kept
+            .par_iter()
+            .map(|res| {
+                let mut raw = Vec::new();
+                let mut stats = vec![PolicyStats::default(); set.policies.len()];
+                for cref in set.applicable(res) {
+                    if set.check(cref).needs_index {
+                        run_check(set, cref, res, Some(&index), &mut raw, &mut stats[cref.0]);
+                    }
+                }
+                let findings = raw
+                    .into_iter()
+                    .map(|r| to_finding(r, res, set, &paths[res.file], &paths))
+                    .collect();
+                (findings, stats)
+            })
+            .collect();
+        for (f, s) in relational {
+            result.findings.extend(f);
+            for (acc, s) in result.stats.iter_mut().zip(&s) {
+                acc.add(s);
+            }
+        }
+    }
+
+    result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut seen = HashSet::new();
+    result
+        .findings
+        .retain(|f| f.dedupe_key.as_ref().is_none_or(|k| seen.insert(k.clone())));
+
+    let with_findings: HashSet<&Arc<str>> = result.findings.iter().map(|f| &f.path).collect();
+    for (path, text) in paths.iter().zip(texts) {
+        if let Some(t) = text.filter(|_| with_findings.contains(path)) {
+            result.sources.insert(path.clone(), t);
+        }
+    }
+    result
+}
+
+fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>) -> FileOutcome {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    let mut findings = Vec::new();
+    linter_finding(
+        set,
+        "AKL004",
+        &input.display,
+        Span::new(Pos::new(1, 1), Pos::new(1, 1)),
+        format!("internal error while checking this file: {what}; please report it"),
+        &mut findings,
+    );
+    FileOutcome {
+        summary: FileSummary {
+            path: input.display.clone(),
+            kind: FileKind::Broken,
+            resources: 0,
+            explicit: input.explicit,
+        },
+        findings,
+        stats: Vec::new(),
+        kept: Vec::new(),
+        text: None,
+        bytes: 0,
+    }
+}
+
+/// A finding of the linter itself (AKL001 parse error, AKL003 limit, AKL004 crash).
+fn linter_finding(set: &PolicySet, id: &str, path: &Arc<str>, span: Span, message: String, out: &mut Vec<Finding>) {
+    let Some(rule) = set.index_of(id) else { return };
+    if !set.enabled[rule] {
+        return;
+    }
+    out.push(Finding {
+        id: id.into(),
+        rule,
+        severity: set.severity[rule],
+        fingerprint: fingerprint(&[id, path, &message]),
+        message,
+        path: path.clone(),
+        span,
+        resource: None,
+        node_path: String::new(),
+        related: Vec::new(),
+        dedupe_key: None,
+    });
+}
+
+fn read_input(input: &Input) -> Result<(Arc<str>, u64), (String, Option<Pos>, &'static str)> {
+    let bytes = match &input.origin {
+        Origin::Stdin(text) => return Ok((text.clone(), text.len() as u64)),
+        Origin::File(p) => {
+            let meta = std::fs::metadata(p).map_err(|e| (format!("cannot read file: {e}"), None, "AKL001"))?;
+            if meta.len() > MAX_FILE_BYTES {
+                return Err((
+                    format!(
+                        "file is {} MB, over the {} MB limit; it was not read",
+                        meta.len() / (1024 * 1024),
+                        MAX_FILE_BYTES / (1024 * 1024)
+                    ),
+                    None,
+                    "AKL003",
+                ));
+            }
+            std::fs::read(p).map_err(|e| (format!("cannot read file: {e}"), None, "AKL001"))?
+        }
+    };
+    let len = bytes.len() as u64;
+    match String::from_utf8(bytes) {
+        Ok(s) => {
+            if let Some(nul) = s.find('\0') {
+                let idx = LineIndex::new(&s);
+                return Err(("file contains NUL bytes (binary data)".into(), Some(idx.pos(&s, nul)), "AKL001"));
+            }
+            Ok((s.into(), len))
+        }
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let prefix = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or_default();
+            let pos = LineIndex::new(prefix).pos(prefix, valid);
+            Err(("file is not valid UTF-8".into(), Some(pos), "AKL001"))
+        }
+    }
+}
+
+fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> FileOutcome {
+    let mut out = FileOutcome {
+        summary: FileSummary {
+            path: input.display.clone(),
+            kind: FileKind::NotInput,
+            resources: 0,
+            explicit: input.explicit,
+        },
+        findings: Vec::new(),
+        stats: vec![PolicyStats::default(); set.policies.len()],
+        kept: Vec::new(),
+        text: None,
+        bytes: 0,
+    };
+    let path = input.display.clone();
+    let syntax = match (opts.input_format, syntax_for(&path)) {
+        (InputFormat::Auto, Some(s)) => s,
+        (InputFormat::Auto, None) if matches!(input.origin, Origin::File(_)) => return out,
+        _ => match &input.origin {
+            Origin::Stdin(t) => syntax_for(&path).unwrap_or_else(|| sniff(t)),
+            Origin::File(_) => syntax_for(&path).unwrap_or(Syntax::Yaml),
+        },
+    };
+    let (full_text, bytes) = match read_input(input) {
+        Ok(t) => t,
+        Err((message, pos, id)) => {
+            out.summary.kind = FileKind::Broken;
+            let p = pos.unwrap_or(Pos::new(1, 1));
+            linter_finding(set, id, &path, Span::new(p, p), message, &mut out.findings);
+            return out;
+        }
+    };
+    out.bytes = bytes;
+    let text = strip_bom(&full_text);
+    let lines_for_json;
+    let (docs, helm) = match syntax {
+        Syntax::Yaml => {
+            let stream = yaml::load(text, Schema::Yaml11, opts.limits);
+            for d in &stream.duplicates {
+                linter_finding(
+                    set,
+                    "AKL001",
+                    &path,
+                    d.second,
+                    format!(
+                        "duplicate key `{}` (first at line {}); Kubernetes rejects the document",
+                        d.key, d.first.start.line
+                    ),
+                    &mut out.findings,
+                );
+            }
+            if let Some(e) = &stream.error {
+                let id = if e.is_limit() { "AKL003" } else { "AKL001" };
+                let p = e.pos();
+                let msg = if e.is_limit() {
+                    format!("input refused: {e}")
+                } else {
+                    format!("YAML syntax error: {e}")
+                };
+                linter_finding(set, id, &path, Span::new(p, p), msg, &mut out.findings);
+                out.summary.kind = FileKind::Broken;
+            }
+            let helm = SourceMap::scan(text);
+            (stream.docs, helm)
+        }
+        Syntax::Json => {
+            lines_for_json = LineIndex::new(text);
+            match json::load(text, &lines_for_json, opts.limits) {
+                Ok(Some(root)) => match classify_json(&root) {
+                    JsonKind::Kubernetes => (vec![root], SourceMap::default()),
+                    JsonKind::ArmTemplate | JsonKind::ArmParameters => {
+                        out.summary.kind = FileKind::Unsupported("ARM template");
+                        return out;
+                    }
+                    JsonKind::TerraformPlan => {
+                        out.summary.kind = FileKind::Unsupported("Terraform plan");
+                        return out;
+                    }
+                    JsonKind::Other => return out,
+                },
+                Ok(None) => return out,
+                Err(e) => {
+                    let id = if matches!(e, json::JsonError::TooDeep { .. }) { "AKL003" } else { "AKL001" };
+                    let p = e.pos();
+                    linter_finding(set, id, &path, Span::new(p, p), format!("JSON syntax error: {e}"), &mut out.findings);
+                    out.summary.kind = FileKind::Broken;
+                    out.text = Some(full_text.clone());
+                    return out;
+                }
+            }
+        }
+    };
+    let resources = kubernetes::resources(file, docs, &helm);
+    if !resources.is_empty() && out.summary.kind != FileKind::Broken {
+        out.summary.kind = if helm.is_helm() || opts.input_format == InputFormat::Helm {
+            FileKind::Helm
+        } else {
+            FileKind::Kubernetes
+        };
+    }
+    out.summary.resources = resources.len();
+    out.text = Some(full_text.clone());
+    if opts.parse_only {
+        return out;
+    }
+    let mut raw = Vec::new();
+    for res in resources {
+        let relevant = set.is_relation_relevant(&res);
+        for cref in set.applicable(&res) {
+            if !set.check(cref).needs_index {
+                run_check(set, cref, &res, None, &mut raw, &mut out.stats[cref.0]);
+            }
+        }
+        out.findings
+            .extend(raw.drain(..).map(|r| to_finding(r, &res, set, &path, &[])));
+        if relevant {
+            out.kept.push(res);
+        }
+    }
+    out
+}
+
+/// `all_paths` resolves the file of a related resource (empty before the relation pass).
+fn to_finding(raw: RawFinding, res: &Resource, set: &PolicySet, path: &Arc<str>, all_paths: &[Arc<str>]) -> Finding {
+    let policy = &set.policies[raw.check.0];
+    let path = path.clone();
+    let mut related = raw.related;
+    if let Some(t) = &res.helm_source {
+        related.push(RelatedLocation {
+            path: t.as_ref().into(),
+            span: None,
+            message: "rendered from this Helm template".into(),
+        });
+    }
+    if let Some((file, span, message)) = raw.related_file {
+        let rpath = all_paths.get(file).cloned().unwrap_or_else(|| path.clone());
+        related.push(RelatedLocation {
+            path: rpath,
+            span: Some(span),
+            message,
+        });
+    }
+    let ns = res.namespace().unwrap_or("");
+    let name = res.name().unwrap_or("");
+    let check = set.check(raw.check);
+    let dedupe_key = match check.report {
+        Report::Each => None,
+        Report::OncePerNamespace => Some(format!("{}#{}#{ns}", policy.id, raw.check.1)),
+        Report::OncePerResource => Some(format!("{}#{}#{path}#{}", policy.id, raw.check.1, res.id)),
+    };
+    Finding {
+        id: policy.id.as_str().into(),
+        rule: raw.check.0,
+        severity: set.severity[raw.check.0],
+        fingerprint: fingerprint(&[&policy.id, &path, res.kind(), ns, name, &raw.stable_path]),
+        message: raw.message,
+        path,
+        span: raw.span,
+        resource: Some(res.id.clone()),
+        node_path: raw.node_path,
+        related,
+        dedupe_key,
+    }
+}

@@ -1,0 +1,80 @@
+//! Findings, as every renderer receives them.
+
+use std::sync::Arc;
+
+use crate::model::{ResourceId, Span};
+use crate::policy::Severity;
+
+/// Another place that helps explain a finding (the Helm template, the related resource).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RelatedLocation {
+    pub path: Arc<str>,
+    /// `None` when only the file is known (a Helm template before it is mapped to a line).
+    pub span: Option<Span>,
+    pub message: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub id: Arc<str>,
+    /// Index of the policy in the run's `PolicySet`.
+    pub rule: usize,
+    pub severity: Severity,
+    pub message: String,
+    /// Path as reported (relative to the working directory when under it).
+    pub path: Arc<str>,
+    pub span: Span,
+    pub resource: Option<ResourceId>,
+    /// Where in the resource the offending node sits (`spec.containers[0].securityContext`).
+    pub node_path: String,
+    pub fingerprint: String,
+    pub related: Vec<RelatedLocation>,
+    /// Findings with the same key are reported once (`report: once-per-namespace`).
+    pub dedupe_key: Option<String>,
+}
+
+impl Finding {
+    /// The order every output uses: file, line, column, id, then the rest for total order.
+    pub fn sort_key(&self) -> impl Ord + '_ {
+        (
+            &self.path,
+            self.span.start,
+            &self.id,
+            self.span.end,
+            &self.message,
+            &self.fingerprint,
+        )
+    }
+}
+
+/// Stable 64-bit FNV-1a, printed as hex: fingerprints must not depend on the Rust version or
+/// a random hasher seed.
+pub fn fingerprint(parts: &[&str]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0xff)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+/// Per-policy counts for `--statistics` and the fixture harness.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PolicyStats {
+    /// Evaluations that came out compliant.
+    pub passed: u64,
+    /// Evaluations that made a finding.
+    pub failed: u64,
+    /// Evaluations whose verdict could not be known statically (reported nothing).
+    pub unknown: u64,
+}
+
+impl PolicyStats {
+    pub fn add(&mut self, o: &PolicyStats) {
+        self.passed += o.passed;
+        self.failed += o.failed;
+        self.unknown += o.unknown;
+    }
+}

@@ -1,0 +1,17 @@
+//! akslint: a fast, offline security linter for AKS platform code.
+//!
+//! The pipeline (DESIGN §4): [`discover`] → [`source`] (parse into spanned trees) → [`adapt`]
+//! (documents to resources) → [`policy`] (checks, then cross-resource relations) →
+//! [`render`].
+
+pub mod adapt;
+pub mod discover;
+pub mod engine;
+pub mod finding;
+pub mod model;
+pub mod policy;
+pub mod render;
+pub mod source;
+
+/// The version printed in outputs.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

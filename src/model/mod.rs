@@ -1,0 +1,9 @@
+//! The format-neutral model every stage after loading works on.
+
+mod node;
+mod resource;
+mod span;
+
+pub use node::{Entry, Node, Value};
+pub use resource::{Format, Resource, ResourceId};
+pub use span::{Pos, Span};

@@ -1,0 +1,29 @@
+/// A position in a source file: 1-based line, 1-based column counted in Unicode scalar values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A half-open range `start..end` in a source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Pos {
+    pub const fn new(line: u32, col: u32) -> Self {
+        Pos { line, col }
+    }
+}
+
+impl Span {
+    pub const fn new(start: Pos, end: Pos) -> Self {
+        Span { start, end }
+    }
+
+    pub fn is_multiline(&self) -> bool {
+        self.end.line > self.start.line
+    }
+}

@@ -1,0 +1,209 @@
+//! The set of loaded policies, indexed so a resource meets only the checks that apply to it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::load::{self, LoadError};
+use super::schema::{Check, Cond, KindName, KindSet, Policy, Severity};
+use crate::model::{Format, Resource};
+
+/// A policy and check index pair.
+pub type CheckRef = (usize, usize);
+
+/// `--select` / `--ignore`: comma lists of ids or id prefixes (`NET`, `POD00`), or `ALL`.
+#[derive(Clone, Debug, Default)]
+pub struct Selection {
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+}
+
+impl Selection {
+    fn matches(list: &[String], id: &str) -> bool {
+        list.iter().any(|p| p == "ALL" || id.starts_with(p.as_str()))
+    }
+
+    /// The linter's own AKL findings are on unless explicitly ignored, as syntax errors are
+    /// in ruff: a `--select NET` run must still say when a file could not be read.
+    pub fn enabled(&self, id: &str) -> bool {
+        if Self::matches(&self.ignore, id) && !self.select.iter().any(|s| s == id) {
+            return false;
+        }
+        if id.starts_with("AKL") {
+            return true;
+        }
+        self.select.is_empty() || Self::matches(&self.select, id)
+    }
+
+    /// Ids or prefixes that name no policy at all: a typo the user should hear about.
+    pub fn unknown<'a>(&'a self, policies: &[Policy]) -> Vec<&'a str> {
+        self.select
+            .iter()
+            .chain(&self.ignore)
+            .filter(|p| *p != "ALL" && !policies.iter().any(|pol| pol.id.starts_with(p.as_str())))
+            .map(String::as_str)
+            .collect()
+    }
+}
+
+#[derive(Debug)]
+pub struct PolicySet {
+    pub policies: Vec<Policy>,
+    pub enabled: Vec<bool>,
+    /// Severity after user overrides.
+    pub severity: Vec<Severity>,
+    by_id: BTreeMap<String, usize>,
+    by_kind: HashMap<(Format, String), Vec<CheckRef>>,
+    workload: Vec<CheckRef>,
+    any: HashMap<Format, Vec<CheckRef>>,
+    /// The (format, kinds) every `related` test looks for.
+    relational_targets: Vec<(Format, KindSet)>,
+}
+
+impl PolicySet {
+    /// The built-in policies plus those in `extra_dirs`.
+    pub fn load(extra_dirs: &[std::path::PathBuf]) -> Result<PolicySet, LoadError> {
+        let mut policies = load::builtin()?;
+        for d in extra_dirs {
+            policies.extend(load::from_dir(d)?);
+        }
+        Self::new(policies)
+    }
+
+    pub fn new(mut policies: Vec<Policy>) -> Result<PolicySet, LoadError> {
+        policies.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut by_id = BTreeMap::new();
+        for (i, p) in policies.iter().enumerate() {
+            if let Some(prev) = by_id.insert(p.id.clone(), i) {
+                return Err(LoadError::Duplicate {
+                    id: p.id.clone(),
+                    first: policies[prev].origin.clone(),
+                    second: p.origin.clone(),
+                });
+            }
+        }
+        let mut by_kind: HashMap<(Format, String), Vec<CheckRef>> = HashMap::new();
+        let mut workload = Vec::new();
+        let mut any: HashMap<Format, Vec<CheckRef>> = HashMap::new();
+        for (pi, p) in policies.iter().enumerate() {
+            for (ci, c) in p.checks.iter().enumerate() {
+                match &c.on.kinds {
+                    KindSet::Any => any.entry(c.on.format).or_default().push((pi, ci)),
+                    KindSet::Workload => workload.push((pi, ci)),
+                    KindSet::Kinds(kinds) => {
+                        for k in kinds {
+                            by_kind
+                                .entry((c.on.format, index_key(c.on.format, &k.kind)))
+                                .or_default()
+                                .push((pi, ci));
+                        }
+                    }
+                }
+            }
+        }
+        let mut relational_targets = Vec::new();
+        for p in &policies {
+            for c in &p.checks {
+                for cond in [&c.require, &c.forbid].into_iter().flatten() {
+                    collect_targets(cond, &mut relational_targets);
+                }
+            }
+        }
+        let n = policies.len();
+        let severity = policies.iter().map(|p| p.severity).collect();
+        Ok(PolicySet {
+            policies,
+            enabled: vec![true; n],
+            severity,
+            by_id,
+            by_kind,
+            workload,
+            any,
+            relational_targets,
+        })
+    }
+
+    pub fn apply_selection(&mut self, sel: &Selection) {
+        for (i, p) in self.policies.iter().enumerate() {
+            self.enabled[i] = sel.enabled(&p.id);
+        }
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Policy> {
+        self.by_id.get(id).map(|&i| &self.policies[i])
+    }
+
+    pub fn index_of(&self, id: &str) -> Option<usize> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn check(&self, r: CheckRef) -> &Check {
+        &self.policies[r.0].checks[r.1]
+    }
+
+    /// Enabled checks whose `on` selects this resource, in (policy, check) order.
+    pub fn applicable(&self, res: &Resource) -> Vec<CheckRef> {
+        let mut out: Vec<CheckRef> = Vec::new();
+        if let Some(v) = self.by_kind.get(&(res.format, index_key(res.format, res.kind()))) {
+            out.extend(v.iter().copied().filter(|&(p, c)| {
+                let KindSet::Kinds(kinds) = &self.check((p, c)).on.kinds else {
+                    return false;
+                };
+                kinds.iter().any(|k| kind_matches(k, res))
+            }));
+        }
+        if res.pod_path.is_some() {
+            out.extend(self.workload.iter().copied());
+        }
+        if let Some(v) = self.any.get(&res.format) {
+            out.extend(v.iter().copied());
+        }
+        out.retain(|&(p, _)| self.enabled[p]);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// True when some enabled relational check could look at this resource, as subject or as
+    /// the related object; only such resources are kept for the relation pass.
+    pub fn is_relation_relevant(&self, res: &Resource) -> bool {
+        self.relational_targets
+            .iter()
+            .any(|(f, k)| *f == res.format && kinds_match(k, res))
+            || self
+                .applicable(res)
+                .iter()
+                .any(|&r| self.check(r).needs_index)
+    }
+}
+
+/// ARM types compare case-insensitively; Kubernetes kinds exactly.
+fn index_key(format: Format, kind: &str) -> String {
+    match format {
+        Format::Arm => kind.to_ascii_lowercase(),
+        _ => kind.to_string(),
+    }
+}
+
+pub fn kind_matches(k: &KindName, res: &Resource) -> bool {
+    let kind_ok = match res.format {
+        Format::Arm => k.kind.eq_ignore_ascii_case(res.kind()),
+        _ => k.kind == res.kind(),
+    };
+    kind_ok && k.group.as_deref().is_none_or(|g| g == &*res.group)
+}
+
+pub fn kinds_match(set: &KindSet, res: &Resource) -> bool {
+    match set {
+        KindSet::Any => true,
+        KindSet::Workload => res.pod_path.is_some(),
+        KindSet::Kinds(kinds) => kinds.iter().any(|k| kind_matches(k, res)),
+    }
+}
+
+fn collect_targets(cond: &Cond, out: &mut Vec<(Format, KindSet)>) {
+    match cond {
+        Cond::All(c) | Cond::Any(c) => c.iter().for_each(|c| collect_targets(c, out)),
+        Cond::Not(c) => collect_targets(c, out),
+        Cond::Leaf(_) => {}
+        Cond::Related(r) => out.push((r.format, r.kinds.clone())),
+    }
+}

@@ -1,0 +1,391 @@
+//! Evaluating checks on one resource with three-valued logic.
+
+use super::compile::{CheckRef, PolicySet};
+use super::ops;
+use super::path::{self, Hit, Resolved, Roots};
+use super::relate::{self, Index};
+use super::schema::{Check, Cond, Leaf, Op};
+use super::template::Var;
+use crate::finding::{PolicyStats, RelatedLocation};
+use crate::model::{Format, Node, Resource, Span, Value};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tri {
+    True,
+    False,
+    Unknown,
+}
+
+impl Tri {
+    pub fn from_bool(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+
+    pub fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Unknown => Tri::Unknown,
+        }
+    }
+}
+
+/// The node that decided a verdict.
+#[derive(Clone, Copy, Debug)]
+pub struct Witness<'a> {
+    pub span: Span,
+    /// A node of the resource tree at or above the decisive place (for the finding's path).
+    pub node: &'a Node,
+    /// The value that was tested; `None` when it was absent.
+    pub value: Option<&'a Node>,
+    /// The other resource, for cross-resource verdicts.
+    pub related: Option<(&'a Resource, Span)>,
+}
+
+impl<'a> Witness<'a> {
+    fn at(hit: Hit<'a>, value: Option<&'a Node>) -> Self {
+        Witness {
+            span: hit.report_span(),
+            node: hit.node,
+            value,
+            related: None,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Outcome<'a> {
+    pub verdict: Tri,
+    pub witness: Witness<'a>,
+}
+
+/// What conditions are evaluated against.
+#[derive(Clone, Copy)]
+pub struct Scope<'a> {
+    pub res: &'a Resource,
+    pub roots: Roots<'a>,
+    pub index: Option<&'a Index<'a>>,
+    /// Inside a `related` test: the resource that asked (for `refers_to: self`).
+    pub subject: Option<&'a Resource>,
+}
+
+impl<'a> Scope<'a> {
+    pub fn of(res: &'a Resource, index: Option<&'a Index<'a>>) -> Self {
+        Scope {
+            res,
+            roots: Roots {
+                current: Hit::root(&res.root),
+                pod: res.pod(),
+                resource: &res.root,
+                ignore_case: res.format == Format::Arm,
+            },
+            index,
+            subject: None,
+        }
+    }
+
+    pub fn with_current(self, current: Hit<'a>) -> Self {
+        Scope {
+            roots: Roots { current, ..self.roots },
+            ..self
+        }
+    }
+}
+
+pub fn eval<'a>(cond: &'a Cond, scope: &Scope<'a>) -> Outcome<'a> {
+    match cond {
+        Cond::All(children) => {
+            let mut first_true = None;
+            let mut unknown = None;
+            for c in children {
+                let o = eval(c, scope);
+                match o.verdict {
+                    Tri::False => return o,
+                    Tri::Unknown => {
+                        unknown.get_or_insert(o);
+                    }
+                    Tri::True => {
+                        first_true.get_or_insert(o);
+                    }
+                }
+            }
+            unknown.or(first_true).expect("`all` has at least one condition")
+        }
+        Cond::Any(children) => {
+            let mut first_false = None;
+            let mut unknown = None;
+            for c in children {
+                let o = eval(c, scope);
+                match o.verdict {
+                    Tri::True => return o,
+                    Tri::Unknown => {
+                        unknown.get_or_insert(o);
+                    }
+                    Tri::False => {
+                        first_false.get_or_insert(o);
+                    }
+                }
+            }
+            unknown.or(first_false).expect("`any` has at least one condition")
+        }
+        Cond::Not(c) => {
+            let o = eval(c, scope);
+            Outcome {
+                verdict: o.verdict.not(),
+                ..o
+            }
+        }
+        Cond::Leaf(leaf) => eval_leaf(leaf, scope),
+        Cond::Related(rel) => relate::eval_related(rel, scope),
+    }
+}
+
+fn eval_leaf<'a>(leaf: &'a Leaf, scope: &Scope<'a>) -> Outcome<'a> {
+    let mut absent_at: Option<Hit<'a>> = None;
+    for p in &leaf.paths {
+        match scope.roots.resolve(p) {
+            Resolved::Found(hits) => return test_hits(&leaf.op, &hits, scope),
+            Resolved::Unknown(h) => {
+                return Outcome {
+                    verdict: Tri::Unknown,
+                    witness: Witness::at(h, Some(h.node)),
+                };
+            }
+            Resolved::Absent(h) => {
+                absent_at.get_or_insert(h);
+            }
+        }
+    }
+    let at = absent_at.expect("a test has at least one path");
+    match &leaf.default {
+        Some(d) => {
+            let (verdict, _) = test_node(&leaf.op, d, scope);
+            Outcome {
+                verdict,
+                witness: Witness {
+                    span: at.report_span(),
+                    node: at.node,
+                    value: Some(d),
+                    related: None,
+                },
+            }
+        }
+        None => Outcome {
+            verdict: Tri::from_bool(leaf.op.holds_when_absent()),
+            witness: Witness::at(at, None),
+        },
+    }
+}
+
+/// Wildcard paths are existential: the test holds if it holds for some value.
+fn test_hits<'a>(op: &'a Op, hits: &[Hit<'a>], scope: &Scope<'a>) -> Outcome<'a> {
+    let mut unknown = None;
+    for h in hits {
+        let (verdict, matched) = test_node(op, h.node, scope);
+        let witness = match matched {
+            Some(m) => Witness::at(Hit::root(m), Some(m)),
+            None => Witness::at(*h, Some(h.node)),
+        };
+        match verdict {
+            Tri::True => return Outcome { verdict, witness },
+            Tri::Unknown => {
+                unknown.get_or_insert(Outcome { verdict, witness });
+            }
+            Tri::False => {}
+        }
+    }
+    unknown.unwrap_or_else(|| Outcome {
+        verdict: Tri::False,
+        witness: Witness::at(hits[0], Some(hits[0].node)),
+    })
+}
+
+/// Applies one operator to one present value; for `contains` also returns the matching element.
+fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<&'a Node>) {
+    let v = &node.value;
+    if let Value::Unknown = v {
+        return match op {
+            Op::Exists(b) => (Tri::from_bool(*b), None),
+            _ => (Tri::Unknown, None),
+        };
+    }
+    let text = || match v {
+        Value::Str(s) => Some(std::borrow::Cow::Borrowed(&**s)),
+        Value::Bool(_) | Value::Int(_) | Value::Float(_) => Some(v.to_string().into()),
+        _ => None,
+    };
+    let t = match op {
+        Op::Equals(x) => v.same_as(&x.value),
+        Op::NotEquals(x) => !v.same_as(&x.value),
+        Op::In(xs) => xs.iter().any(|x| v.same_as(&x.value)),
+        Op::NotIn(xs) => !xs.iter().any(|x| v.same_as(&x.value)),
+        Op::Exists(b) => *b,
+        Op::NotEmpty(b) => {
+            let non_empty = match v {
+                Value::Str(s) => !s.is_empty(),
+                Value::Seq(items) => !items.is_empty(),
+                Value::Map(entries) => !entries.is_empty(),
+                Value::Null => false,
+                _ => true,
+            };
+            non_empty == *b
+        }
+        Op::Contains(x) => match v {
+            Value::Seq(items) => {
+                let mut unknown = false;
+                for item in items {
+                    if item.is_unknown() {
+                        unknown = true;
+                    } else if item.value.same_as(&x.value) {
+                        return (Tri::True, Some(item));
+                    }
+                }
+                if unknown {
+                    return (Tri::Unknown, None);
+                }
+                false
+            }
+            Value::Str(s) => x.as_str().is_some_and(|needle| s.contains(needle)),
+            Value::Map(_) => {
+                return match x.as_str().and_then(|k| node.entry(k)) {
+                    Some(e) => (Tri::True, Some(&e.value)),
+                    None => (Tri::False, None),
+                };
+            }
+            _ => false,
+        },
+        Op::Matches(re) => text().is_some_and(|t| re.is_match(&t)),
+        Op::NotMatches(re) => !text().is_some_and(|t| re.is_match(&t)),
+        Op::Gt(n) => v.as_f64().is_some_and(|x| x > *n),
+        Op::Lt(n) => v.as_f64().is_some_and(|x| x < *n),
+        Op::CidrWiderThan(bits) => node
+            .as_str()
+            .and_then(|s| ops::cidr_wider_than(s, *bits))
+            .unwrap_or(false),
+        Op::IsGuid(b) => node.as_str().is_some_and(ops::is_guid) == *b,
+        Op::LooksLikeSecret(b) => node.as_str().is_some_and(ops::looks_like_secret) == *b,
+        Op::RefersToSelf => match (node.as_str(), scope.subject.and_then(Resource::name)) {
+            (Some(s), Some(name)) => s == name,
+            _ => false,
+        },
+    };
+    (Tri::from_bool(t), None)
+}
+
+/// A finding before it is tied to a file path.
+#[derive(Debug)]
+pub struct RawFinding {
+    pub check: CheckRef,
+    pub message: String,
+    pub span: Span,
+    pub node_path: String,
+    pub stable_path: String,
+    pub related: Vec<RelatedLocation>,
+    pub related_file: Option<(usize, Span, String)>,
+}
+
+/// Runs one check on one resource, appending findings and counting verdicts.
+pub fn run_check<'a>(
+    set: &'a PolicySet,
+    cref: CheckRef,
+    res: &'a Resource,
+    index: Option<&'a Index<'a>>,
+    out: &mut Vec<RawFinding>,
+    stats: &mut PolicyStats,
+) {
+    let check = set.check(cref);
+    let base = Scope::of(res, index);
+    let elements: Vec<Hit<'a>> = if check.for_each.is_empty() {
+        vec![base.roots.current]
+    } else {
+        let mut v = Vec::new();
+        for p in &check.for_each {
+            if let Resolved::Found(hits) = base.roots.resolve(p) {
+                v.extend(hits.into_iter().filter(|h| !h.node.is_unknown()));
+            }
+        }
+        v
+    };
+    for el in elements {
+        let scope = base.with_current(el);
+        if let Some(w) = &check.when {
+            match eval(w, &scope).verdict {
+                Tri::True => {}
+                Tri::False => continue,
+                Tri::Unknown => {
+                    stats.unknown += 1;
+                    continue;
+                }
+            }
+        }
+        if let Some(r) = &check.require {
+            let o = eval(r, &scope);
+            tally(o, Tri::False, set, cref, check, res, el, out, stats);
+        }
+        if let Some(f) = &check.forbid {
+            let o = eval(f, &scope);
+            tally(o, Tri::True, set, cref, check, res, el, out, stats);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tally<'a>(
+    o: Outcome<'a>,
+    failing: Tri,
+    set: &'a PolicySet,
+    cref: CheckRef,
+    check: &'a Check,
+    res: &'a Resource,
+    el: Hit<'a>,
+    out: &mut Vec<RawFinding>,
+    stats: &mut PolicyStats,
+) {
+    if o.verdict == Tri::Unknown {
+        stats.unknown += 1;
+    } else if o.verdict != failing {
+        stats.passed += 1;
+    } else {
+        stats.failed += 1;
+        out.push(make_finding(set, cref, check, res, el, &o.witness));
+    }
+}
+
+fn make_finding(
+    set: &PolicySet,
+    cref: CheckRef,
+    check: &Check,
+    res: &Resource,
+    el: Hit<'_>,
+    w: &Witness<'_>,
+) -> RawFinding {
+    let steps = path::locate(&res.root, w.node).unwrap_or_default();
+    let node_path = path::display_steps(&steps);
+    let template = check
+        .message
+        .as_ref()
+        .unwrap_or(&set.policies[cref.0].message);
+    let message = template.render(|v| match v {
+        Var::Name => res.name().unwrap_or("(unnamed)").to_string(),
+        Var::Namespace => res.namespace().unwrap_or("").to_string(),
+        Var::Kind => res.kind().to_string(),
+        Var::Value => w.value.map_or_else(|| "absent".to_string(), |n| n.value.to_string()),
+        Var::Path => node_path.clone(),
+        Var::Item => el.node.get_str("name").unwrap_or("").to_string(),
+    });
+    RawFinding {
+        check: cref,
+        message,
+        span: w.span,
+        stable_path: path::stable_steps(&steps),
+        node_path,
+        related: Vec::new(),
+        related_file: w.related.map(|(r, span)| {
+            (
+                r.file,
+                span,
+                format!("related {}", r.id),
+            )
+        }),
+    }
+}

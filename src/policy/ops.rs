@@ -1,0 +1,120 @@
+//! Value tests that need more than equality: CIDR width, GUIDs, secret-looking strings.
+
+use std::net::IpAddr;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// True when `cidr` (`a.b.c.d/n`, IPv6 too) covers more addresses than a /`bits` prefix of
+/// the same family. `0.0.0.0/0` is wider than anything; a bare address is a /32 (/128).
+pub fn cidr_wider_than(cidr: &str, bits: u8) -> Option<bool> {
+    let (addr, prefix) = match cidr.trim().split_once('/') {
+        Some((a, p)) => (a, Some(p.parse::<u8>().ok()?)),
+        None => (cidr.trim(), None),
+    };
+    let ip: IpAddr = addr.parse().ok()?;
+    let max = if ip.is_ipv4() { 32 } else { 128 };
+    let prefix = prefix.unwrap_or(max);
+    if prefix > max {
+        return None;
+    }
+    Some(prefix < bits)
+}
+
+static GUID: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+        .expect("valid regex")
+});
+
+pub fn is_guid(s: &str) -> bool {
+    GUID.is_match(s)
+}
+
+static SECRET_PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----",
+        r"|(?i:(?:AccountKey|SharedAccessKey|Password|Pwd)=[^;\s]{4,})",
+        r"|\bAKIA[0-9A-Z]{16}\b",
+        r"|\bgh[pousr]_[A-Za-z0-9]{36,}\b",
+        r"|\bxox[abposr]-[A-Za-z0-9-]{10,}",
+        r"|\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",
+        r"|\bAIza[0-9A-Za-z_-]{35}\b",
+        r"|://[^/\s:@]+:[^/\s@]{3,}@",
+    ))
+    .expect("valid regex")
+});
+
+/// Heuristic: known credential formats, or a long high-entropy token.
+pub fn looks_like_secret(s: &str) -> bool {
+    if SECRET_PATTERNS.is_match(s) {
+        return true;
+    }
+    let t = s.trim();
+    if t.len() < 24 || t.len() > 512 || t.contains(char::is_whitespace) {
+        return false;
+    }
+    // Image references, URLs, paths and digests are long but not secret.
+    if t.contains("://") || t.contains('/') || t.starts_with("sha256:") || t.contains('@') {
+        return false;
+    }
+    let classes = [
+        t.bytes().any(|b| b.is_ascii_lowercase()),
+        t.bytes().any(|b| b.is_ascii_uppercase()),
+        t.bytes().any(|b| b.is_ascii_digit()),
+    ];
+    if classes.iter().filter(|c| **c).count() < 3 {
+        return false;
+    }
+    shannon_entropy(t) >= 4.0
+}
+
+fn shannon_entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[b as usize] += 1;
+    }
+    let n = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / n;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_widths() {
+        assert_eq!(cidr_wider_than("0.0.0.0/0", 8), Some(true));
+        assert_eq!(cidr_wider_than("10.0.0.0/7", 8), Some(true));
+        assert_eq!(cidr_wider_than("10.0.0.0/8", 8), Some(false));
+        assert_eq!(cidr_wider_than("203.0.113.5", 8), Some(false));
+        assert_eq!(cidr_wider_than("::/0", 8), Some(true));
+        assert_eq!(cidr_wider_than("nonsense", 8), None);
+    }
+
+    #[test]
+    fn secrets() {
+        assert!(looks_like_secret(
+            "DefaultEndpointsProtocol=https;AccountName=x;AccountKey=abcd1234=="
+        ));
+        assert!(looks_like_secret("-----BEGIN RSA PRIVATE KEY-----\nMIIE"));
+        assert!(looks_like_secret("Xk9vQ2pL7mZr4TnB8wYc3HsD6fGa1JuE"));
+        assert!(!looks_like_secret("https://myvault.vault.azure.net/"));
+        assert!(!looks_like_secret("api://AzureADTokenExchange"));
+        assert!(!looks_like_secret("info"));
+        assert!(!looks_like_secret("myregistry.azurecr.io/app:1.2.3"));
+        assert!(!looks_like_secret("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    }
+
+    #[test]
+    fn guids() {
+        assert!(is_guid("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"));
+        assert!(!is_guid("my-admins"));
+    }
+}

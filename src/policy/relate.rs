@@ -1,0 +1,197 @@
+//! Cross-resource tests over a read-only index of every kept resource of the run.
+
+use std::collections::HashMap;
+
+use super::compile::kinds_match;
+use super::eval::{Outcome, Scope, Tri, Witness, eval};
+use super::path::{Hit, Resolved};
+use super::schema::{KindSet, Related};
+use crate::model::{Format, Resource};
+
+/// Resources by format and kind; built once after loading, then shared read-only.
+pub struct Index<'a> {
+    all: Vec<&'a Resource>,
+    by_kind: HashMap<(Format, &'a str), Vec<&'a Resource>>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(resources: impl IntoIterator<Item = &'a Resource>) -> Self {
+        let all: Vec<&Resource> = resources.into_iter().collect();
+        let mut by_kind: HashMap<(Format, &str), Vec<&Resource>> = HashMap::new();
+        for r in &all {
+            by_kind.entry((r.format, r.kind())).or_default().push(r);
+        }
+        Index { all, by_kind }
+    }
+
+    fn candidates(&self, format: Format, kinds: &'a KindSet) -> Box<dyn Iterator<Item = &'a Resource> + '_> {
+        match kinds {
+            KindSet::Kinds(list) if format != Format::Arm => Box::new(
+                list.iter()
+                    .flat_map(move |k| self.by_kind.get(&(format, k.kind.as_str())).into_iter().flatten())
+                    .copied()
+                    .filter(move |r| kinds_match(kinds, r)),
+            ),
+            _ => Box::new(
+                self.all
+                    .iter()
+                    .copied()
+                    .filter(move |r| r.format == format && kinds_match(kinds, r)),
+            ),
+        }
+    }
+}
+
+pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
+    let here = Witness {
+        span: scope.roots.current.report_span(),
+        node: scope.roots.current.node,
+        value: None,
+        related: None,
+    };
+    let Some(index) = scope.index else {
+        return Outcome {
+            verdict: Tri::Unknown,
+            witness: here,
+        };
+    };
+    let mut base = here;
+    let mut wanted_name: Option<&'a str> = None;
+    if let Some(nf) = &rel.name {
+        let mut absent: Option<Hit<'a>> = None;
+        let mut found = false;
+        for p in &nf.paths {
+            match scope.roots.resolve(p) {
+                Resolved::Found(hits) => {
+                    let h = hits[0];
+                    if h.node.is_unknown() {
+                        return Outcome {
+                            verdict: Tri::Unknown,
+                            witness: base,
+                        };
+                    }
+                    base = Witness {
+                        span: h.report_span(),
+                        node: h.node,
+                        value: Some(h.node),
+                        related: None,
+                    };
+                    wanted_name = h.node.as_str();
+                    found = true;
+                    break;
+                }
+                Resolved::Unknown(_) => {
+                    return Outcome {
+                        verdict: Tri::Unknown,
+                        witness: base,
+                    };
+                }
+                Resolved::Absent(h) => {
+                    absent.get_or_insert(h);
+                }
+            }
+        }
+        if !found {
+            if let Some(h) = absent {
+                base = Witness {
+                    span: h.report_span(),
+                    node: h.node,
+                    value: None,
+                    related: None,
+                };
+            }
+            wanted_name = nf.default.as_deref();
+        }
+        if wanted_name.is_none() {
+            return Outcome {
+                verdict: Tri::False,
+                witness: base,
+            };
+        }
+    }
+    let subject = scope.subject.unwrap_or(scope.res);
+    let mut any_candidate = false;
+    let mut unknown = false;
+    let mut first_failure: Option<Witness<'a>> = None;
+    for cand in index.candidates(rel.format, &rel.kinds) {
+        if std::ptr::eq(cand, scope.res) {
+            continue;
+        }
+        if rel.same_namespace && cand.namespace() != scope.res.namespace() {
+            continue;
+        }
+        if let Some(n) = wanted_name {
+            if cand.name() != Some(n) {
+                continue;
+            }
+        }
+        let cscope = Scope {
+            subject: Some(subject),
+            ..Scope::of(cand, scope.index)
+        };
+        if let Some(w) = &rel.where_ {
+            match eval(w, &cscope).verdict {
+                Tri::True => {}
+                Tri::False => continue,
+                Tri::Unknown => {
+                    unknown = true;
+                    continue;
+                }
+            }
+        }
+        any_candidate = true;
+        let req = rel.require.as_ref().map(|c| eval(c, &cscope));
+        let forb = rel.forbid.as_ref().map(|c| {
+            let o = eval(c, &cscope);
+            Outcome {
+                verdict: o.verdict.not(),
+                ..o
+            }
+        });
+        let parts = [req, forb];
+        let failing = parts.iter().flatten().find(|o| o.verdict == Tri::False);
+        let undecided = parts.iter().flatten().any(|o| o.verdict == Tri::Unknown);
+        match (failing, undecided) {
+            (Some(o), _) => {
+                first_failure.get_or_insert(Witness {
+                    related: Some((cand, o.witness.span)),
+                    ..base
+                });
+            }
+            (None, true) => unknown = true,
+            (None, false) => {
+                let span = parts
+                    .iter()
+                    .flatten()
+                    .next()
+                    .map_or(cand.root.head_span(), |o| o.witness.span);
+                return Outcome {
+                    verdict: Tri::True,
+                    witness: Witness {
+                        related: Some((cand, span)),
+                        ..base
+                    },
+                };
+            }
+        }
+    }
+    if unknown {
+        return Outcome {
+            verdict: Tri::Unknown,
+            witness: base,
+        };
+    }
+    match first_failure {
+        Some(w) => Outcome {
+            verdict: Tri::False,
+            witness: w,
+        },
+        None => {
+            debug_assert!(!any_candidate);
+            Outcome {
+                verdict: rel.missing.map_or(Tri::Unknown, Tri::from_bool),
+                witness: base,
+            }
+        }
+    }
+}

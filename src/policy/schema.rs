@@ -1,0 +1,261 @@
+//! The compiled form of a policy file (DESIGN §2).
+
+use std::fmt;
+use std::str::FromStr;
+
+use regex::Regex;
+
+use super::path::Path;
+use super::template::Template;
+use crate::model::{Format, Node};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(format!("unknown severity `{s}` (expected critical, high, medium or low)")),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Area {
+    Auth,
+    Rbac,
+    Identity,
+    Network,
+    Secrets,
+    Workload,
+    Platform,
+    CrossLayer,
+    Linter,
+}
+
+impl Area {
+    pub const ALL: [Area; 9] = [
+        Area::Auth,
+        Area::Rbac,
+        Area::Identity,
+        Area::Network,
+        Area::Secrets,
+        Area::Workload,
+        Area::Platform,
+        Area::CrossLayer,
+        Area::Linter,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Area::Auth => "auth",
+            Area::Rbac => "rbac",
+            Area::Identity => "identity",
+            Area::Network => "network",
+            Area::Secrets => "secrets",
+            Area::Workload => "workload",
+            Area::Platform => "platform",
+            Area::CrossLayer => "cross-layer",
+            Area::Linter => "linter",
+        }
+    }
+}
+
+impl FromStr for Area {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Area::ALL
+            .into_iter()
+            .find(|a| a.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Area::ALL.iter().map(|a| a.as_str()).collect();
+                format!("unknown area `{s}` (expected one of {})", names.join(", "))
+            })
+    }
+}
+
+/// One policy file.
+#[derive(Debug)]
+pub struct Policy {
+    pub id: String,
+    pub name: String,
+    pub area: Area,
+    pub severity: Severity,
+    pub title: String,
+    pub message: Template,
+    pub help: String,
+    pub docs: String,
+    pub references: Vec<String>,
+    pub checks: Vec<Check>,
+    /// Where the policy was read from (`policies/network/NET007.yaml`, or a user path).
+    pub origin: String,
+    pub builtin: bool,
+}
+
+impl Policy {
+    /// Formats this policy's checks name, sorted and deduplicated.
+    pub fn formats(&self) -> Vec<Format> {
+        let mut f: Vec<Format> = self.checks.iter().map(|c| c.on.format).collect();
+        f.sort();
+        f.dedup();
+        f
+    }
+}
+
+#[derive(Debug)]
+pub struct Check {
+    pub on: Selector,
+    /// Paths whose elements are each evaluated on their own (`containers` expands to three).
+    pub for_each: Vec<Path>,
+    pub when: Option<Cond>,
+    pub require: Option<Cond>,
+    pub forbid: Option<Cond>,
+    pub message: Option<Template>,
+    pub report: Report,
+    /// True when the check contains a `related` test and so runs after all files are loaded.
+    pub needs_index: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    Each,
+    OncePerNamespace,
+    OncePerResource,
+}
+
+/// `on: <format> <kinds>`.
+#[derive(Clone, Debug)]
+pub struct Selector {
+    pub format: Format,
+    pub kinds: KindSet,
+}
+
+#[derive(Clone, Debug)]
+pub enum KindSet {
+    Any,
+    /// Every pod-bearing kind.
+    Workload,
+    Kinds(Vec<KindName>),
+}
+
+/// A kind, optionally qualified by API group (`aadpodidentity.k8s.io/AzureIdentity`).
+#[derive(Clone, Debug)]
+pub struct KindName {
+    pub group: Option<String>,
+    pub kind: String,
+}
+
+#[derive(Debug)]
+pub enum Cond {
+    All(Vec<Cond>),
+    Any(Vec<Cond>),
+    Not(Box<Cond>),
+    Leaf(Leaf),
+    Related(Box<Related>),
+}
+
+impl Cond {
+    pub fn has_related(&self) -> bool {
+        match self {
+            Cond::All(c) | Cond::Any(c) => c.iter().any(Cond::has_related),
+            Cond::Not(c) => c.has_related(),
+            Cond::Leaf(_) => false,
+            Cond::Related(_) => true,
+        }
+    }
+}
+
+/// A test on the value at a path (the first of `paths` that is present).
+#[derive(Debug)]
+pub struct Leaf {
+    pub paths: Vec<Path>,
+    pub op: Op,
+    /// The value the platform uses when the field is absent.
+    pub default: Option<Node>,
+}
+
+#[derive(Debug)]
+pub enum Op {
+    Equals(Node),
+    NotEquals(Node),
+    In(Vec<Node>),
+    NotIn(Vec<Node>),
+    Exists(bool),
+    NotEmpty(bool),
+    Contains(Node),
+    Matches(Regex),
+    NotMatches(Regex),
+    Gt(f64),
+    Lt(f64),
+    CidrWiderThan(u8),
+    IsGuid(bool),
+    LooksLikeSecret(bool),
+    /// The value names the resource under test (its name, or later its ARM id / TF address).
+    RefersToSelf,
+}
+
+impl Op {
+    /// Tests that hold for an absent value (DESIGN: absence satisfies only negative tests).
+    pub fn holds_when_absent(&self) -> bool {
+        match self {
+            Op::NotEquals(_) | Op::NotIn(_) | Op::NotMatches(_) => true,
+            Op::Exists(b) | Op::NotEmpty(b) | Op::IsGuid(b) | Op::LooksLikeSecret(b) => !b,
+            _ => false,
+        }
+    }
+}
+
+/// A cross-resource test.
+#[derive(Debug)]
+pub struct Related {
+    pub format: Format,
+    pub kinds: KindSet,
+    pub same_namespace: bool,
+    /// The related resource's name, read from this resource.
+    pub name: Option<NameFrom>,
+    pub where_: Option<Cond>,
+    pub require: Option<Cond>,
+    pub forbid: Option<Cond>,
+    /// The verdict when no such resource is in the run (default: unknown, i.e. silent).
+    pub missing: Option<bool>,
+}
+
+#[derive(Debug)]
+pub struct NameFrom {
+    pub paths: Vec<Path>,
+    pub default: Option<String>,
+}

@@ -1,0 +1,19 @@
+use std::io::{self, Write};
+
+use super::Context;
+
+pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
+    for f in &ctx.result.findings {
+        writeln!(
+            w,
+            "{}:{}:{}: {} {} {}",
+            f.path,
+            f.span.start.line,
+            f.span.start.col,
+            f.severity.as_str().to_ascii_uppercase(),
+            f.id,
+            f.message
+        )?;
+    }
+    Ok(())
+}

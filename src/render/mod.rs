@@ -1,0 +1,92 @@
+//! Renderers: pure functions of the sorted findings, the rule table and the run summary.
+
+mod concise;
+mod github;
+mod human;
+mod json;
+mod sarif;
+
+use std::io::{self, Write};
+
+use crate::engine::RunResult;
+use crate::policy::{Policy, PolicySet, Severity};
+
+pub use github::step_summary;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Code frames with the offending line (miette style).
+    Human,
+    /// One line per finding: `path:line:col: SEVERITY ID message`.
+    Concise,
+    /// A JSON document (see docs/output-formats.md).
+    Json,
+    /// SARIF 2.1.0 for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+/// Everything a renderer may look at.
+pub struct Context<'a> {
+    pub result: &'a RunResult,
+    pub set: &'a PolicySet,
+    pub color: bool,
+    /// Show suppressed-by-baseline etc. counts, statistics, ... (human only).
+    pub statistics: bool,
+    pub version: &'a str,
+}
+
+impl Context<'_> {
+    pub fn policy(&self, rule: usize) -> &Policy {
+        &self.set.policies[rule]
+    }
+}
+
+pub fn render(format: OutputFormat, ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        OutputFormat::Human => human::render(ctx, w),
+        OutputFormat::Concise => concise::render(ctx, w),
+        OutputFormat::Json => json::render(ctx, w),
+        OutputFormat::Sarif => sarif::render(ctx, w),
+        OutputFormat::Github => github::render(ctx, w),
+    }
+}
+
+/// "3 findings (1 critical, 2 high)".
+pub fn count_phrase(findings: &[crate::finding::Finding]) -> String {
+    let n = findings.len();
+    let mut by = Vec::new();
+    for s in Severity::ALL {
+        let c = findings.iter().filter(|f| f.severity == s).count();
+        if c > 0 {
+            by.push(format!("{c} {s}"));
+        }
+    }
+    let noun = if n == 1 { "finding" } else { "findings" };
+    if by.is_empty() {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun} ({})", by.join(", "))
+    }
+}
+
+/// Per-rule statistics table (`--statistics`).
+pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "{:>6}  {:>7}  {:<8}  {:<9}  name", "count", "unknown", "id", "severity")?;
+    for (i, p) in ctx.set.policies.iter().enumerate() {
+        let count = ctx.result.findings.iter().filter(|f| f.rule == i).count();
+        let unknown = ctx.result.stats.get(i).map_or(0, |s| s.unknown);
+        if count == 0 && unknown == 0 {
+            continue;
+        }
+        writeln!(
+            w,
+            "{count:>6}  {unknown:>7}  {:<8}  {:<9}  {}",
+            p.id,
+            ctx.set.severity[i].as_str(),
+            p.name
+        )?;
+    }
+    Ok(())
+}

@@ -1,0 +1,158 @@
+//! SARIF 2.1.0 as GitHub code scanning ingests it (DESIGN §1).
+
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use super::Context;
+use crate::finding::Finding;
+use crate::model::Span;
+use crate::policy::Severity;
+
+pub const HOMEPAGE: &str = "https://github.com/akslint/akslint";
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low => "note",
+    }
+}
+
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+    }
+}
+
+/// Percent-encodes what may not appear in a relative URI reference.
+pub fn uri(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn region(span: &Span) -> Value {
+    json!({
+        "startLine": span.start.line.max(1),
+        "startColumn": span.start.col.max(1),
+        "endLine": span.end.line.max(span.start.line).max(1),
+        "endColumn": span.end.col.max(1),
+    })
+}
+
+fn result(f: &Finding, rule_index: usize) -> Value {
+    let mut v = json!({
+        "ruleId": &*f.id,
+        "ruleIndex": rule_index,
+        "level": level(f.severity),
+        "message": {"text": f.message},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {"uri": uri(&f.path), "uriBaseId": "%SRCROOT%"},
+                "region": region(&f.span),
+            },
+        }],
+        "partialFingerprints": {"akslintFingerprint/v1": f.fingerprint},
+    });
+    if let Some(r) = &f.resource {
+        let fq = match (&r.namespace, &r.name) {
+            (Some(ns), Some(n)) => format!("{}/{ns}/{n}", r.kind),
+            (None, Some(n)) => format!("{}/{n}", r.kind),
+            _ => r.kind.to_string(),
+        };
+        v["locations"][0]["logicalLocations"] = json!([{
+            "name": r.name.as_deref().unwrap_or(&r.kind),
+            "fullyQualifiedName": fq,
+            "kind": "resource",
+        }]);
+    }
+    if !f.related.is_empty() {
+        let related: Vec<Value> = f
+            .related
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut phys = json!({"artifactLocation": {"uri": uri(&r.path), "uriBaseId": "%SRCROOT%"}});
+                if let Some(s) = &r.span {
+                    phys["region"] = region(s);
+                }
+                json!({"id": i + 1, "physicalLocation": phys, "message": {"text": r.message}})
+            })
+            .collect();
+        v["relatedLocations"] = Value::Array(related);
+    }
+    v
+}
+
+pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
+    let mut rule_index = vec![usize::MAX; ctx.set.policies.len()];
+    let mut rules = Vec::new();
+    for (i, p) in ctx.set.policies.iter().enumerate() {
+        if !ctx.set.enabled[i] {
+            continue;
+        }
+        rule_index[i] = rules.len();
+        let sev = ctx.set.severity[i];
+        let help_md = if p.docs.is_empty() { p.help.clone() } else { p.docs.clone() };
+        rules.push(json!({
+            "id": p.id,
+            "name": p.name,
+            "shortDescription": {"text": p.title},
+            "fullDescription": {"text": p.help},
+            "help": {"text": p.help, "markdown": help_md},
+            "helpUri": format!("{HOMEPAGE}/blob/main/docs/rules.md#{}", p.id.to_ascii_lowercase()),
+            "defaultConfiguration": {"level": level(sev)},
+            "properties": {
+                "tags": [p.area.as_str(), "security"],
+                "security-severity": security_severity(sev),
+                "precision": "high",
+            },
+        }));
+    }
+    let results: Vec<Value> = ctx
+        .result
+        .findings
+        .iter()
+        .map(|f| result(f, rule_index[f.rule]))
+        .collect();
+    let root = std::env::current_dir()
+        .ok()
+        .map(|d| {
+            let mut s = d.to_string_lossy().replace('\\', "/");
+            if !s.ends_with('/') {
+                s.push('/');
+            }
+            format!("file://{}", uri(&s))
+        })
+        .unwrap_or_else(|| "file:///".into());
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "akslint",
+                "version": ctx.version,
+                "semanticVersion": ctx.version,
+                "informationUri": HOMEPAGE,
+                "rules": rules,
+            }},
+            "automationDetails": {"id": "akslint/"},
+            "originalUriBaseIds": {"%SRCROOT%": {"uri": root}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    });
+    serde_json::to_writer_pretty(&mut *w, &doc)?;
+    writeln!(w)
+}

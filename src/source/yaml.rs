@@ -1,0 +1,390 @@
+//! A spanned YAML loader built on saphyr-parser's pull iterator.
+//!
+//! It is iterative (no recursion, so deep nesting cannot overflow the stack), caps depth,
+//! expands aliases under a node budget (alias bombs are refused, not expanded), applies `<<`
+//! merge keys as go-yaml does, and records duplicate keys instead of failing on them.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
+
+use super::Limits;
+use super::scalar::{self, Schema};
+use crate::model::{Entry, Node, Pos, Span, Value};
+
+/// Everything read from one YAML stream; `error` is set when reading stopped early, and the
+/// documents before it are still returned.
+#[derive(Debug, Default)]
+pub struct YamlStream {
+    pub docs: Vec<Node>,
+    pub duplicates: Vec<DuplicateKey>,
+    pub error: Option<LoadError>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct DuplicateKey {
+    pub key: String,
+    pub first: Span,
+    pub second: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum LoadError {
+    #[error("{message}")]
+    Syntax { pos: Pos, message: String },
+    #[error("nesting deeper than {limit} levels")]
+    TooDeep { pos: Pos, limit: usize },
+    #[error("alias expansion exceeds {limit} nodes (possible alias bomb)")]
+    AliasBudget { pos: Pos, limit: usize },
+}
+
+impl LoadError {
+    pub fn pos(&self) -> Pos {
+        match self {
+            LoadError::Syntax { pos, .. }
+            | LoadError::TooDeep { pos, .. }
+            | LoadError::AliasBudget { pos, .. } => *pos,
+        }
+    }
+
+    /// True for the refusals that protect the linter (AKL003) rather than syntax errors.
+    pub fn is_limit(&self) -> bool {
+        !matches!(self, LoadError::Syntax { .. })
+    }
+}
+
+fn pos(m: &Marker) -> Pos {
+    Pos::new(m.line() as u32, m.col() as u32 + 1)
+}
+
+fn span(s: &saphyr_parser::Span) -> Span {
+    Span::new(pos(&s.start), pos(&s.end))
+}
+
+enum Frame {
+    Seq {
+        span: Span,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        span: Span,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<(Box<str>, Span)>,
+        has_merge: bool,
+    },
+}
+
+struct Builder {
+    schema: Schema,
+    limits: Limits,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    alias_nodes: usize,
+    docs: Vec<Node>,
+    duplicates: Vec<DuplicateKey>,
+}
+
+/// Loads every document of a YAML stream.
+pub fn load(text: &str, schema: Schema, limits: Limits) -> YamlStream {
+    let mut b = Builder {
+        schema,
+        limits,
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        docs: Vec::new(),
+        duplicates: Vec::new(),
+    };
+    let error = b.run(text).err();
+    YamlStream {
+        docs: b.docs,
+        duplicates: b.duplicates,
+        error,
+    }
+}
+
+impl Builder {
+    fn run(&mut self, text: &str) -> Result<(), LoadError> {
+        for item in Parser::new_from_str(text) {
+            let (event, ev_span) = item.map_err(|e| LoadError::Syntax {
+                pos: pos(e.marker()),
+                message: e.info().to_string(),
+            })?;
+            let sp = span(&ev_span);
+            match event {
+                Event::DocumentStart(_) => self.anchors.clear(),
+                Event::Scalar(text, style, anchor, tag) => {
+                    if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
+                        *key = Some((text.into_owned().into_boxed_str(), sp));
+                        continue;
+                    }
+                    let value = match &tag {
+                        Some(t) if t.is_yaml_core_schema() => {
+                            scalar::resolve_tagged(&text, &t.suffix, self.schema)
+                        }
+                        _ if style == ScalarStyle::Plain => scalar::resolve_plain(&text, self.schema),
+                        _ => Value::Str(cow_box(text)),
+                    };
+                    self.complete(Node::new(value, sp), anchor)?;
+                }
+                Event::Alias(id) => {
+                    let Some(target) = self.anchors.get(&id) else {
+                        return Err(LoadError::Syntax {
+                            pos: sp.start,
+                            message: "alias to an unknown anchor".into(),
+                        });
+                    };
+                    if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
+                        *key = Some((target.value.to_string().into_boxed_str(), sp));
+                        continue;
+                    }
+                    self.alias_nodes += target.count();
+                    if self.alias_nodes > self.limits.max_alias_nodes {
+                        return Err(LoadError::AliasBudget {
+                            pos: sp.start,
+                            limit: self.limits.max_alias_nodes,
+                        });
+                    }
+                    let node = target.clone();
+                    self.complete(node, 0)?;
+                }
+                Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+                    if self.stack.len() >= self.limits.max_depth {
+                        return Err(LoadError::TooDeep {
+                            pos: sp.start,
+                            limit: self.limits.max_depth,
+                        });
+                    }
+                    self.stack.push(if matches!(event, Event::SequenceStart(..)) {
+                        Frame::Seq {
+                            span: sp,
+                            anchor,
+                            items: Vec::new(),
+                        }
+                    } else {
+                        Frame::Map {
+                            span: sp,
+                            anchor,
+                            entries: Vec::new(),
+                            key: None,
+                            has_merge: false,
+                        }
+                    });
+                }
+                Event::SequenceEnd | Event::MappingEnd => {
+                    let frame = self.stack.pop().expect("parser balances start and end events");
+                    let (node, anchor) = self.finish(frame, sp);
+                    self.complete(node, anchor)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, frame: Frame, end: Span) -> (Node, usize) {
+        match frame {
+            Frame::Seq {
+                mut span,
+                anchor,
+                items,
+            } => {
+                span.end = items.last().map_or(end.end, |n| n.span.end.max(span.start));
+                (Node::new(Value::Seq(items), span), anchor)
+            }
+            Frame::Map {
+                mut span,
+                anchor,
+                mut entries,
+                has_merge,
+                ..
+            } => {
+                span.end = entries.last().map_or(end.end, |e| e.value.span.end);
+                if has_merge {
+                    entries = apply_merge(entries);
+                }
+                let entries = self.dedupe(entries);
+                (Node::new(Value::Map(entries), span), anchor)
+            }
+        }
+    }
+
+    /// Records duplicate keys and keeps the last value, as go-yaml v2 does.
+    fn dedupe(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
+        let dup_at = if entries.len() <= 16 {
+            (1..entries.len()).any(|i| entries[..i].iter().any(|e| e.key == entries[i].key))
+        } else {
+            let mut seen = HashSet::with_capacity(entries.len());
+            !entries.iter().all(|e| seen.insert(&*e.key))
+        };
+        if !dup_at {
+            return entries;
+        }
+        let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+        for e in entries {
+            if let Some(prev) = out.iter_mut().find(|p| p.key == e.key) {
+                self.duplicates.push(DuplicateKey {
+                    key: e.key.to_string(),
+                    first: prev.key_span,
+                    second: e.key_span,
+                });
+                *prev = e;
+            } else {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    fn complete(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        match self.stack.last_mut() {
+            None => {
+                self.docs.push(node);
+            }
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                key,
+                has_merge,
+                ..
+            }) => match key.take() {
+                Some((k, key_span)) => {
+                    if &*k == "<<" && matches!(node.value, Value::Map(_) | Value::Seq(_)) {
+                        *has_merge = true;
+                    }
+                    entries.push(Entry {
+                        key: k,
+                        key_span,
+                        value: node,
+                    });
+                }
+                None => {
+                    // A complex (non-scalar) key: keep its text form so the map stays a map.
+                    *key = Some((node.value.to_string().into_boxed_str(), node.span));
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+fn cow_box(c: Cow<'_, str>) -> Box<str> {
+    match c {
+        Cow::Borrowed(s) => s.into(),
+        Cow::Owned(s) => s.into_boxed_str(),
+    }
+}
+
+/// `<<: *base` / `<<: [*a, *b]`: explicit keys win, then earlier merged maps.
+fn apply_merge(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut explicit = Vec::with_capacity(entries.len());
+    let mut merged: Vec<Entry> = Vec::new();
+    for e in entries {
+        if &*e.key != "<<" {
+            explicit.push(e);
+            continue;
+        }
+        let sources = match e.value.value {
+            Value::Map(m) => vec![m],
+            Value::Seq(items) => items
+                .into_iter()
+                .filter_map(|n| match n.value {
+                    Value::Map(m) => Some(m),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        for m in sources {
+            for me in m {
+                if !merged.iter().any(|x| x.key == me.key) {
+                    merged.push(me);
+                }
+            }
+        }
+    }
+    for m in merged {
+        if !explicit.iter().any(|x| x.key == m.key) {
+            explicit.push(m);
+        }
+    }
+    explicit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let s = load(text, Schema::Yaml11, Limits::default());
+        assert_eq!(s.error, None);
+        s.docs.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn spans_point_at_keys_and_values() {
+        let doc = one("a:\n  b: yes\n  c: \"yes\"\n");
+        let a = doc.entry("a").unwrap();
+        assert_eq!(a.key_span.start, Pos::new(1, 1));
+        let b = a.value.entry("b").unwrap();
+        assert_eq!(b.key_span.start, Pos::new(2, 3));
+        assert_eq!(b.value.span.start, Pos::new(2, 6));
+        assert_eq!(b.value.value, Value::Bool(true));
+        let c = a.value.get("c").unwrap();
+        assert_eq!(c.value, Value::Str("yes".into()));
+        assert_eq!(c.span.start, Pos::new(3, 6));
+    }
+
+    #[test]
+    fn crlf_keeps_columns() {
+        let doc = one("a: 1\r\nbb: x\r\n");
+        assert_eq!(doc.get("bb").unwrap().span.start, Pos::new(2, 5));
+    }
+
+    #[test]
+    fn merge_keys_and_duplicates() {
+        let s = load(
+            "base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n  y: 4\n",
+            Schema::Yaml11,
+            Limits::default(),
+        );
+        let d = s.docs[0].get("d").unwrap();
+        assert_eq!(d.get("x").unwrap().value, Value::Int(1));
+        assert_eq!(d.get("y").unwrap().value, Value::Int(4));
+        assert_eq!(s.duplicates.len(), 1);
+        assert_eq!(s.duplicates[0].second.start, Pos::new(5, 3));
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for c in "bcdefghij".chars() {
+            let refs = vec![format!("*{prev}"); 9].join(", ");
+            text.push_str(&format!("{c}: &{c} [{refs}]\n"));
+            prev = c;
+        }
+        let s = load(&text, Schema::Yaml11, Limits::default());
+        assert!(matches!(s.error, Some(LoadError::AliasBudget { .. })));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflow() {
+        let text = "- ".repeat(100_000) + "x";
+        let s = load(&text, Schema::Yaml11, Limits::default());
+        assert!(matches!(s.error, Some(LoadError::TooDeep { limit: 256, .. })));
+    }
+
+    #[test]
+    fn syntax_errors_keep_earlier_documents() {
+        let s = load("a: 1\n---\nb: [\n", Schema::Yaml11, Limits::default());
+        assert_eq!(s.docs.len(), 1);
+        assert!(matches!(s.error, Some(LoadError::Syntax { .. })));
+    }
+}
