@@ -44,15 +44,24 @@ pub enum DiscoverError {
 }
 
 /// Expands the command-line paths into a sorted, de-duplicated list of inputs.
-pub fn discover(paths: &[String], opts: &DiscoverOptions, read_stdin: impl FnOnce() -> std::io::Result<String>) -> Result<Vec<Input>, DiscoverError> {
+pub fn discover(
+    paths: &[String],
+    opts: &DiscoverOptions,
+    read_stdin: impl FnOnce() -> std::io::Result<String>,
+) -> Result<Vec<Input>, DiscoverError> {
     let mut out: Vec<Input> = Vec::new();
     let mut read_stdin = Some(read_stdin);
     let exclude = build_set(&opts.exclude)?;
     for p in paths {
         if p == "-" {
-            let Some(read) = read_stdin.take() else { continue };
+            let Some(read) = read_stdin.take() else {
+                continue;
+            };
             let text = read().map_err(DiscoverError::Stdin)?;
-            let display = opts.stdin_filename.clone().unwrap_or_else(|| "<stdin>".into());
+            let display = opts
+                .stdin_filename
+                .clone()
+                .unwrap_or_else(|| "<stdin>".into());
             out.push(Input {
                 display: display.into(),
                 origin: Origin::Stdin(text.into()),
@@ -156,10 +165,10 @@ fn walk(root: &Path, no_ignore: bool, glob: Option<&globset::GlobMatcher>, out: 
         if syntax_for(&display).is_none() {
             continue;
         }
-        if let Some(g) = glob {
-            if !g.is_match(&display) {
-                continue;
-            }
+        if let Some(g) = glob
+            && !g.is_match(&display)
+        {
+            continue;
         }
         out.push(file_input(path, false));
     }

@@ -16,7 +16,7 @@ use crate::policy::eval::{RawFinding, run_check};
 use crate::policy::relate::Index;
 use crate::policy::schema::Report;
 use crate::source::detect::{JsonKind, Syntax, classify_json, sniff, syntax_for};
-use crate::source::{LineIndex, Limits, json, scalar::Schema, strip_bom, yaml};
+use crate::source::{Limits, LineIndex, json, scalar::Schema, strip_bom, yaml};
 
 /// Files larger than this are refused with AKL003 rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
@@ -134,7 +134,9 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
         }
     }
 
-    result.findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    result
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     let mut seen = HashSet::new();
     result
         .findings
@@ -180,7 +182,14 @@ fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>)
 }
 
 /// A finding of the linter itself (AKL001 parse error, AKL003 limit, AKL004 crash).
-fn linter_finding(set: &PolicySet, id: &str, path: &Arc<str>, span: Span, message: String, out: &mut Vec<Finding>) {
+fn linter_finding(
+    set: &PolicySet,
+    id: &str,
+    path: &Arc<str>,
+    span: Span,
+    message: String,
+    out: &mut Vec<Finding>,
+) {
     let Some(rule) = set.index_of(id) else { return };
     if !set.enabled[rule] {
         return;
@@ -200,11 +209,15 @@ fn linter_finding(set: &PolicySet, id: &str, path: &Arc<str>, span: Span, messag
     });
 }
 
-fn read_input(input: &Input) -> Result<(Arc<str>, u64), (String, Option<Pos>, &'static str)> {
+/// Why a file could not be read: message, position if known, and the AKL id to report.
+type ReadFailure = (String, Option<Pos>, &'static str);
+
+fn read_input(input: &Input) -> Result<(Arc<str>, u64), ReadFailure> {
     let bytes = match &input.origin {
         Origin::Stdin(text) => return Ok((text.clone(), text.len() as u64)),
         Origin::File(p) => {
-            let meta = std::fs::metadata(p).map_err(|e| (format!("cannot read file: {e}"), None, "AKL001"))?;
+            let meta = std::fs::metadata(p)
+                .map_err(|e| (format!("cannot read file: {e}"), None, "AKL001"))?;
             if meta.len() > MAX_FILE_BYTES {
                 return Err((
                     format!(
@@ -224,7 +237,11 @@ fn read_input(input: &Input) -> Result<(Arc<str>, u64), (String, Option<Pos>, &'
         Ok(s) => {
             if let Some(nul) = s.find('\0') {
                 let idx = LineIndex::new(&s);
-                return Err(("file contains NUL bytes (binary data)".into(), Some(idx.pos(&s, nul)), "AKL001"));
+                return Err((
+                    "file contains NUL bytes (binary data)".into(),
+                    Some(idx.pos(&s, nul)),
+                    "AKL001",
+                ));
             }
             Ok((s.into(), len))
         }
@@ -319,9 +336,20 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
                 },
                 Ok(None) => return out,
                 Err(e) => {
-                    let id = if matches!(e, json::JsonError::TooDeep { .. }) { "AKL003" } else { "AKL001" };
+                    let id = if matches!(e, json::JsonError::TooDeep { .. }) {
+                        "AKL003"
+                    } else {
+                        "AKL001"
+                    };
                     let p = e.pos();
-                    linter_finding(set, id, &path, Span::new(p, p), format!("JSON syntax error: {e}"), &mut out.findings);
+                    linter_finding(
+                        set,
+                        id,
+                        &path,
+                        Span::new(p, p),
+                        format!("JSON syntax error: {e}"),
+                        &mut out.findings,
+                    );
                     out.summary.kind = FileKind::Broken;
                     out.text = Some(full_text.clone());
                     return out;
@@ -360,7 +388,13 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
 }
 
 /// `all_paths` resolves the file of a related resource (empty before the relation pass).
-fn to_finding(raw: RawFinding, res: &Resource, set: &PolicySet, path: &Arc<str>, all_paths: &[Arc<str>]) -> Finding {
+fn to_finding(
+    raw: RawFinding,
+    res: &Resource,
+    set: &PolicySet,
+    path: &Arc<str>,
+    all_paths: &[Arc<str>],
+) -> Finding {
     let policy = &set.policies[raw.check.0];
     let path = path.clone();
     let mut related = raw.related;

@@ -30,11 +30,11 @@ fn push_object(file: usize, doc: Node, template: Option<Box<str>>, out: &mut Vec
             return;
         };
         for entry in entries {
-            if &*entry.key == "items" {
-                if let Value::Seq(items) = entry.value.value {
-                    for item in items {
-                        push_object(file, item, template.clone(), out);
-                    }
+            if &*entry.key == "items"
+                && let Value::Seq(items) = entry.value.value
+            {
+                for item in items {
+                    push_object(file, item, template.clone(), out);
                 }
             }
         }
@@ -78,7 +78,11 @@ fn resource(file: usize, root: Node, helm_source: Option<Box<str>>) -> Resource 
 pub fn pod_path(group: &str, kind: &str) -> Option<&'static [&'static str]> {
     match kind {
         "Pod" => Some(&[]),
-        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "ReplicationController"
         | "Job" => Some(&["spec", "template"]),
         "CronJob" => Some(&["spec", "jobTemplate", "spec", "template"]),
         "PodTemplate" => Some(&["template"]),

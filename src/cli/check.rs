@@ -83,15 +83,27 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     };
     let mut set = load_policies(&args.policies)?;
     let selection = Selection {
-        select: args.select.iter().map(|s| s.trim().to_ascii_uppercase()).collect(),
-        ignore: args.ignore.iter().map(|s| s.trim().to_ascii_uppercase()).collect(),
+        select: args
+            .select
+            .iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .collect(),
+        ignore: args
+            .ignore
+            .iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .collect(),
     };
     let unknown = selection.unknown(&set.policies);
     if !unknown.is_empty() {
         return Err(miette::miette!(
             help = "`akslint rules` lists the policy ids",
             "no policy matches {}",
-            unknown.iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(", ")
+            unknown
+                .iter()
+                .map(|u| format!("`{u}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     set.apply_selection(&selection);
@@ -155,7 +167,10 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         // Findings without the summary line.
         let quiet_ctx = Context { ..ctx };
         render::render(OutputFormat::Human, &quiet_ctx, &mut buf).into_diagnostic()?;
-        if let Some(pos) = buf[..buf.len().saturating_sub(1)].iter().rposition(|&b| b == b'\n') {
+        if let Some(pos) = buf[..buf.len().saturating_sub(1)]
+            .iter()
+            .rposition(|&b| b == b'\n')
+        {
             buf.truncate(pos + 1);
         } else {
             buf.clear();
@@ -175,22 +190,25 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             render::statistics(&ctx, &mut io::stderr().lock()).into_diagnostic()?;
         }
     }
-    if args.format == OutputFormat::Github {
-        if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty()) {
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .create(true)
-                .open(&summary)
-                .into_diagnostic()
-                .wrap_err("cannot append to GITHUB_STEP_SUMMARY")?;
-            f.write_all(render::step_summary(&ctx).as_bytes()).into_diagnostic()?;
-        }
+    if args.format == OutputFormat::Github
+        && let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|v| !v.is_empty())
+    {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&summary)
+            .into_diagnostic()
+            .wrap_err("cannot append to GITHUB_STEP_SUMMARY")?;
+        f.write_all(render::step_summary(&ctx).as_bytes())
+            .into_diagnostic()?;
     }
     if args.exit_zero {
         return Ok(0);
     }
     let threshold = args.fail_on.severity();
-    Ok(u8::from(result.findings.iter().any(|f| f.severity >= threshold)))
+    Ok(u8::from(
+        result.findings.iter().any(|f| f.severity >= threshold),
+    ))
 }
 
 /// Writes via a temporary file in the same directory and renames it into place, so readers

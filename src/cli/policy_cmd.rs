@@ -8,13 +8,22 @@ use akslint::policy::{PolicySet, load};
 
 /// `akslint policy test [DIR]...`: the fixture harness for users' (and our own) policies.
 pub fn test(dirs: &[PathBuf], only: &[String]) -> Result<u8> {
-    let dirs: Vec<PathBuf> = if dirs.is_empty() { vec![PathBuf::from("policies")] } else { dirs.to_vec() };
+    let dirs: Vec<PathBuf> = if dirs.is_empty() {
+        vec![PathBuf::from("policies")]
+    } else {
+        dirs.to_vec()
+    };
     let mut tested = Vec::new();
     let mut roots = Vec::new();
     for d in &dirs {
         tested.extend(load::from_dir(d).map_err(miette::Report::new)?);
         roots.push(d.join("testdata"));
-        roots.push(d.parent().unwrap_or(Path::new(".")).join("testdata").join("policies"));
+        roots.push(
+            d.parent()
+                .unwrap_or(Path::new("."))
+                .join("testdata")
+                .join("policies"),
+        );
     }
     let ids: Vec<String> = tested
         .iter()
@@ -33,7 +42,11 @@ pub fn test(dirs: &[PathBuf], only: &[String]) -> Result<u8> {
     let mut out = std::io::stdout().lock();
     let (mut passed, mut failed) = (0, 0);
     for c in &report.cases {
-        let kind = if c.expect == Expect::Pass { "pass" } else { "fail" };
+        let kind = if c.expect == Expect::Pass {
+            "pass"
+        } else {
+            "fail"
+        };
         if c.problems.is_empty() {
             passed += 1;
             writeln!(out, "ok    {:<8} {kind}  {}", c.policy, c.fixture).into_diagnostic()?;
@@ -55,7 +68,8 @@ pub fn test(dirs: &[PathBuf], only: &[String]) -> Result<u8> {
 
 pub fn schema() -> Result<u8> {
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &akslint::policy::json_schema::policy_schema()).into_diagnostic()?;
+    serde_json::to_writer_pretty(&mut out, &akslint::policy::json_schema::policy_schema())
+        .into_diagnostic()?;
     writeln!(out).into_diagnostic()?;
     Ok(0)
 }

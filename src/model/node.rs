@@ -162,13 +162,17 @@ impl Value {
     /// Equality as policies compare values: typed, with integers and floats compared numerically.
     pub fn same_as(&self, other: &Value) -> bool {
         match (self, other) {
-            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => (*a as f64) == *b,
+            (Value::Int(a), Value::Float(b)) | (Value::Float(b), Value::Int(a)) => {
+                (*a as f64) == *b
+            }
             (Value::Seq(a), Value::Seq(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.value.same_as(&y.value))
             }
             (Value::Map(a), Value::Map(b)) => {
                 a.len() == b.len()
-                    && a.iter().zip(b).all(|(x, y)| x.key == y.key && x.value.value.same_as(&y.value.value))
+                    && a.iter()
+                        .zip(b)
+                        .all(|(x, y)| x.key == y.key && x.value.value.same_as(&y.value.value))
             }
             _ => self == other,
         }

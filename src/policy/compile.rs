@@ -18,7 +18,8 @@ pub struct Selection {
 
 impl Selection {
     fn matches(list: &[String], id: &str) -> bool {
-        list.iter().any(|p| p == "ALL" || id.starts_with(p.as_str()))
+        list.iter()
+            .any(|p| p == "ALL" || id.starts_with(p.as_str()))
     }
 
     /// The linter's own AKL findings are on unless explicitly ignored, as syntax errors are
@@ -142,7 +143,10 @@ impl PolicySet {
     /// Enabled checks whose `on` selects this resource, in (policy, check) order.
     pub fn applicable(&self, res: &Resource) -> Vec<CheckRef> {
         let mut out: Vec<CheckRef> = Vec::new();
-        if let Some(v) = self.by_kind.get(&(res.format, index_key(res.format, res.kind()))) {
+        if let Some(v) = self
+            .by_kind
+            .get(&(res.format, index_key(res.format, res.kind())))
+        {
             out.extend(v.iter().copied().filter(|&(p, c)| {
                 let KindSet::Kinds(kinds) = &self.check((p, c)).on.kinds else {
                     return false;

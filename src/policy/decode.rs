@@ -86,14 +86,20 @@ impl<'a> Fields<'a> {
 fn string(n: &Node, key: &str) -> Result<String> {
     match &n.value {
         Value::Str(s) => Ok(s.to_string()),
-        v => err(n.span, format!("`{key}` must be a string, found {}", v.type_name())),
+        v => err(
+            n.span,
+            format!("`{key}` must be a string, found {}", v.type_name()),
+        ),
     }
 }
 
 fn boolean(n: &Node, key: &str) -> Result<bool> {
     match n.value {
         Value::Bool(b) => Ok(b),
-        ref v => err(n.span, format!("`{key}` must be true or false, found {}", v.type_name())),
+        ref v => err(
+            n.span,
+            format!("`{key}` must be true or false, found {}", v.type_name()),
+        ),
     }
 }
 
@@ -106,7 +112,10 @@ fn strings(n: &Node, key: &str) -> Result<Vec<(String, Span)>> {
             .collect(),
         v => err(
             n.span,
-            format!("`{key}` must be a string or a list of strings, found {}", v.type_name()),
+            format!(
+                "`{key}` must be a string or a list of strings, found {}",
+                v.type_name()
+            ),
         ),
     }
 }
@@ -145,7 +154,10 @@ pub fn policy(root: &Node, origin: &str, builtin: bool) -> Result<Policy> {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     {
-        return err(name_node.span, format!("policy name `{name}` must be kebab-case"));
+        return err(
+            name_node.span,
+            format!("policy name `{name}` must be kebab-case"),
+        );
     }
     let area_node = f.required("area", "the policy")?;
     let area = string(area_node, "area")?
@@ -156,9 +168,13 @@ pub fn policy(root: &Node, origin: &str, builtin: bool) -> Result<Policy> {
         .parse::<Severity>()
         .or_else(|e| err(sev_node.span, e))?;
     let msg_node = f.required("message", "the policy")?;
-    let message = Template::parse(&string(msg_node, "message")?).or_else(|e| err(msg_node.span, e))?;
+    let message =
+        Template::parse(&string(msg_node, "message")?).or_else(|e| err(msg_node.span, e))?;
     let references = match f.get("references") {
-        Some(n) => strings(n, "references")?.into_iter().map(|(s, _)| s).collect(),
+        Some(n) => strings(n, "references")?
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect(),
         None => Vec::new(),
     };
     let checks_node = f.required("checks", "the policy")?;
@@ -182,7 +198,9 @@ pub fn policy(root: &Node, origin: &str, builtin: bool) -> Result<Policy> {
     })
 }
 
-const CHECK_KEYS: &[&str] = &["on", "for_each", "when", "require", "forbid", "message", "report"];
+const CHECK_KEYS: &[&str] = &[
+    "on", "for_each", "when", "require", "forbid", "message", "report",
+];
 
 fn check(n: &Node) -> Result<Check> {
     let f = Fields::new(n, "a check", CHECK_KEYS)?;
@@ -224,7 +242,9 @@ fn check(n: &Node) -> Result<Check> {
             other => {
                 return err(
                     r.span,
-                    format!("unknown report mode `{other}` (expected each, once-per-namespace or once-per-resource)"),
+                    format!(
+                        "unknown report mode `{other}` (expected each, once-per-namespace or once-per-resource)"
+                    ),
                 );
             }
         },
@@ -246,7 +266,10 @@ fn check(n: &Node) -> Result<Check> {
 fn for_each_paths(text: &str, on: &Selector, span: Span) -> Result<Vec<Path>> {
     if text == "containers" {
         if on.format != Format::Kubernetes {
-            return err(span, "`for_each: containers` applies to Kubernetes workloads only");
+            return err(
+                span,
+                "`for_each: containers` applies to Kubernetes workloads only",
+            );
         }
         return Ok(["containers", "initContainers", "ephemeralContainers"]
             .iter()
@@ -275,7 +298,10 @@ fn format_of(word: &str) -> Option<Format> {
 
 fn selector(n: &Node) -> Result<Selector> {
     let text = string(n, "on")?;
-    let (fmt, rest) = text.trim().split_once(char::is_whitespace).unwrap_or((text.trim(), ""));
+    let (fmt, rest) = text
+        .trim()
+        .split_once(char::is_whitespace)
+        .unwrap_or((text.trim(), ""));
     let Some(format) = format_of(fmt) else {
         return err_help(
             n.span,
@@ -289,7 +315,10 @@ fn selector(n: &Node) -> Result<Selector> {
 
 fn kind_set(text: &str, span: Span) -> Result<KindSet> {
     match text {
-        "" => err(span, "name the kinds: a kind, `[KindA, KindB]`, `workload` or `*`"),
+        "" => err(
+            span,
+            "name the kinds: a kind, `[KindA, KindB]`, `workload` or `*`",
+        ),
         "*" => Ok(KindSet::Any),
         "workload" => Ok(KindSet::Workload),
         _ => {
@@ -349,7 +378,10 @@ fn cond(n: &Node, format: Format) -> Result<Cond> {
     let Some(entries) = n.as_map() else {
         return err(
             n.span,
-            format!("a condition must be a mapping, found {}", n.value.type_name()),
+            format!(
+                "a condition must be a mapping, found {}",
+                n.value.type_name()
+            ),
         );
     };
     let first = entries.first().map(|e| &*e.key);
@@ -424,7 +456,10 @@ fn leaf(n: &Node, _format: Format) -> Result<Leaf> {
         v.value
             .as_f64()
             .filter(|_| !matches!(v.value, Value::Str(_)))
-            .map_or_else(|| err(v.span, format!("`{}` takes a number", op_entry.key)), Ok)
+            .map_or_else(
+                || err(v.span, format!("`{}` takes a number", op_entry.key)),
+                Ok,
+            )
     };
     let regex = |v: &Node| -> Result<regex::Regex> {
         let pattern = string(v, &op_entry.key)?;
@@ -459,7 +494,12 @@ fn leaf(n: &Node, _format: Format) -> Result<Leaf> {
             };
             match bits {
                 Some(b @ 0..=128) => Op::CidrWiderThan(b as u8),
-                _ => return err(v.span, "`cidr_wider_than` takes a prefix length such as 8 or \"/8\""),
+                _ => {
+                    return err(
+                        v.span,
+                        "`cidr_wider_than` takes a prefix length such as 8 or \"/8\"",
+                    );
+                }
             }
         }
         "is_guid" => Op::IsGuid(boolean(v, "is_guid")?),
@@ -478,7 +518,15 @@ fn leaf(n: &Node, _format: Format) -> Result<Leaf> {
 }
 
 const RELATED_KEYS: &[&str] = &[
-    "kind", "type", "format", "namespace", "name", "where", "require", "forbid", "missing",
+    "kind",
+    "type",
+    "format",
+    "namespace",
+    "name",
+    "where",
+    "require",
+    "forbid",
+    "missing",
 ];
 
 fn related(n: &Node, subject_format: Format) -> Result<Related> {
@@ -490,10 +538,10 @@ fn related(n: &Node, subject_format: Format) -> Result<Related> {
         }
         None => subject_format,
     };
-    let kinds_node = f
-        .get("kind")
-        .or_else(|| f.get("type"))
-        .map_or_else(|| err(n.head_span(), "`related` needs `kind` (or `type`)"), Ok)?;
+    let kinds_node = f.get("kind").or_else(|| f.get("type")).map_or_else(
+        || err(n.head_span(), "`related` needs `kind` (or `type`)"),
+        Ok,
+    )?;
     let kinds = match &kinds_node.value {
         Value::Seq(_) => KindSet::Kinds(
             strings(kinds_node, "kind")?
@@ -508,7 +556,12 @@ fn related(n: &Node, subject_format: Format) -> Result<Related> {
         Some(ns) => match string(ns, "namespace")?.as_str() {
             "same" => true,
             "any" => false,
-            other => return err(ns.span, format!("`namespace` is `same` or `any`, not `{other}`")),
+            other => {
+                return err(
+                    ns.span,
+                    format!("`namespace` is `same` or `any`, not `{other}`"),
+                );
+            }
         },
     };
     let name = match f.get("name") {

@@ -21,7 +21,7 @@ impl Tri {
         if b { Tri::True } else { Tri::False }
     }
 
-    pub fn not(self) -> Tri {
+    pub fn negate(self) -> Tri {
         match self {
             Tri::True => Tri::False,
             Tri::False => Tri::True,
@@ -86,7 +86,10 @@ impl<'a> Scope<'a> {
 
     pub fn with_current(self, current: Hit<'a>) -> Self {
         Scope {
-            roots: Roots { current, ..self.roots },
+            roots: Roots {
+                current,
+                ..self.roots
+            },
             ..self
         }
     }
@@ -109,7 +112,9 @@ pub fn eval<'a>(cond: &'a Cond, scope: &Scope<'a>) -> Outcome<'a> {
                     }
                 }
             }
-            unknown.or(first_true).expect("`all` has at least one condition")
+            unknown
+                .or(first_true)
+                .expect("`all` has at least one condition")
         }
         Cond::Any(children) => {
             let mut first_false = None;
@@ -126,12 +131,14 @@ pub fn eval<'a>(cond: &'a Cond, scope: &Scope<'a>) -> Outcome<'a> {
                     }
                 }
             }
-            unknown.or(first_false).expect("`any` has at least one condition")
+            unknown
+                .or(first_false)
+                .expect("`any` has at least one condition")
         }
         Cond::Not(c) => {
             let o = eval(c, scope);
             Outcome {
-                verdict: o.verdict.not(),
+                verdict: o.verdict.negate(),
                 ..o
             }
         }
@@ -369,7 +376,9 @@ fn make_finding(
         Var::Name => res.name().unwrap_or("(unnamed)").to_string(),
         Var::Namespace => res.namespace().unwrap_or("").to_string(),
         Var::Kind => res.kind().to_string(),
-        Var::Value => w.value.map_or_else(|| "absent".to_string(), |n| n.value.to_string()),
+        Var::Value => w
+            .value
+            .map_or_else(|| "absent".to_string(), |n| n.value.to_string()),
         Var::Path => node_path.clone(),
         Var::Item => el.node.get_str("name").unwrap_or("").to_string(),
     });
@@ -380,12 +389,8 @@ fn make_finding(
         stable_path: path::stable_steps(&steps),
         node_path,
         related: Vec::new(),
-        related_file: w.related.map(|(r, span)| {
-            (
-                r.file,
-                span,
-                format!("related {}", r.id),
-            )
-        }),
+        related_file: w
+            .related
+            .map(|(r, span)| (r.file, span, format!("related {}", r.id))),
     }
 }

@@ -40,8 +40,10 @@ impl HarnessReport {
     }
 }
 
-static EXPECT: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"#\s*expect:\s*([A-Z][A-Z0-9_-]*(?:\s*,\s*[A-Z][A-Z0-9_-]*)*)").expect("valid regex"));
+static EXPECT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"#\s*expect:\s*([A-Z][A-Z0-9_-]*(?:\s*,\s*[A-Z][A-Z0-9_-]*)*)")
+        .expect("valid regex")
+});
 
 /// Where `id`'s fixtures live: the first existing of `roots[i]/<id>`.
 pub fn fixture_dir(roots: &[PathBuf], id: &str) -> Option<PathBuf> {
@@ -56,9 +58,11 @@ pub fn run(set: &PolicySet, ids: &[String], roots: &[PathBuf]) -> HarnessReport 
             continue;
         }
         let Some(dir) = fixture_dir(roots, &policy.id) else {
-            report
-                .missing
-                .push(format!("{}: no fixture directory (looked in {})", policy.id, roots_text(roots)));
+            report.missing.push(format!(
+                "{}: no fixture directory (looked in {})",
+                policy.id,
+                roots_text(roots)
+            ));
             continue;
         };
         let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -67,7 +71,10 @@ pub fn run(set: &PolicySet, ids: &[String], roots: &[PathBuf]) -> HarnessReport 
         entries.sort();
         let mut covered: BTreeSet<(Format, &'static str)> = BTreeSet::new();
         for entry in entries {
-            let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = entry
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let expect = if name.starts_with("pass") {
                 Expect::Pass
             } else if name.starts_with("fail") {
@@ -80,7 +87,14 @@ pub fn run(set: &PolicySet, ids: &[String], roots: &[PathBuf]) -> HarnessReport 
             }
             let (case, formats) = run_case(set, pi, &entry, expect);
             for f in formats {
-                covered.insert((f, if expect == Expect::Pass { "pass" } else { "fail" }));
+                covered.insert((
+                    f,
+                    if expect == Expect::Pass {
+                        "pass"
+                    } else {
+                        "fail"
+                    },
+                ));
             }
             report.cases.push(case);
         }
@@ -101,13 +115,22 @@ pub fn run(set: &PolicySet, ids: &[String], roots: &[PathBuf]) -> HarnessReport 
 }
 
 fn roots_text(roots: &[PathBuf]) -> String {
-    roots.iter().map(|r| display_path(r)).collect::<Vec<_>>().join(", ")
+    roots
+        .iter()
+        .map(|r| display_path(r))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn files_of(entry: &Path) -> Vec<PathBuf> {
     if entry.is_dir() {
         let mut v: Vec<PathBuf> = std::fs::read_dir(entry)
-            .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect())
+            .map(|rd| {
+                rd.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.is_file())
+                    .collect()
+            })
             .unwrap_or_default();
         v.sort();
         v
@@ -124,7 +147,9 @@ fn expectations(files: &[PathBuf], entry: &Path) -> Vec<(String, u32, String)> {
         if shown.ends_with("expect.txt") {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
         for (i, line) in text.lines().enumerate() {
             if let Some(c) = EXPECT.captures(line) {
                 for id in c[1].split(',') {
@@ -138,11 +163,22 @@ fn expectations(files: &[PathBuf], entry: &Path) -> Vec<(String, u32, String)> {
     }
     if entry.is_dir() {
         // `dir/expect.txt`: lines of `FILE:LINE ID`, or `LINE ID` when the dir holds one input.
-        let inputs: Vec<&PathBuf> = files.iter().filter(|f| !display_path(f).ends_with("expect.txt")).collect();
+        let inputs: Vec<&PathBuf> = files
+            .iter()
+            .filter(|f| !display_path(f).ends_with("expect.txt"))
+            .collect();
         let only = (inputs.len() == 1).then(|| display_path(inputs[0]));
-        let Ok(text) = std::fs::read_to_string(entry.join("expect.txt")) else { return out };
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let Some((loc, id)) = line.split_once(char::is_whitespace) else { continue };
+        let Ok(text) = std::fs::read_to_string(entry.join("expect.txt")) else {
+            return out;
+        };
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let Some((loc, id)) = line.split_once(char::is_whitespace) else {
+                continue;
+            };
             let (file, line_no) = match loc.rsplit_once(':') {
                 Some((file, n)) => (display_path(&entry.join(file)), n),
                 None => (only.clone().unwrap_or_default(), loc),
@@ -156,7 +192,9 @@ fn expectations(files: &[PathBuf], entry: &Path) -> Vec<(String, u32, String)> {
 }
 
 fn expect_file(path: &Path, shown: &str) -> Vec<(String, u32, String)> {
-    let Ok(text) = std::fs::read_to_string(path) else { return Vec::new() };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
     text.lines()
         .filter_map(|l| {
             let (n, id) = l.trim().split_once(char::is_whitespace)?;
@@ -208,7 +246,10 @@ fn run_case(set: &PolicySet, pi: usize, entry: &Path, expect: Expect) -> (CaseRe
             let mut ids: BTreeSet<String> = expected.iter().map(|e| e.2.clone()).collect();
             ids.insert(policy.id.clone());
             if !expected.iter().any(|e| e.2 == policy.id) {
-                problems.push(format!("fail fixture has no `# expect: {}` marker", policy.id));
+                problems.push(format!(
+                    "fail fixture has no `# expect: {}` marker",
+                    policy.id
+                ));
             }
             let mut want: Vec<(String, u32, String)> = expected;
             want.sort();
@@ -221,7 +262,10 @@ fn run_case(set: &PolicySet, pi: usize, entry: &Path, expect: Expect) -> (CaseRe
             got.sort();
             for w in &want {
                 if !got.contains(w) {
-                    problems.push(format!("expected {} at {}:{} but it was not reported", w.2, w.0, w.1));
+                    problems.push(format!(
+                        "expected {} at {}:{} but it was not reported",
+                        w.2, w.0, w.1
+                    ));
                 }
             }
             for g in &got {
@@ -229,7 +273,9 @@ fn run_case(set: &PolicySet, pi: usize, entry: &Path, expect: Expect) -> (CaseRe
                     let msg = result
                         .findings
                         .iter()
-                        .find(|f| f.path.as_ref() == g.0 && f.span.start.line == g.1 && *f.id == *g.2)
+                        .find(|f| {
+                            f.path.as_ref() == g.0 && f.span.start.line == g.1 && *f.id == *g.2
+                        })
                         .map(|f| f.message.as_str())
                         .unwrap_or("");
                     problems.push(format!("unexpected {} at {}:{}: {msg}", g.2, g.0, g.1));
@@ -238,7 +284,11 @@ fn run_case(set: &PolicySet, pi: usize, entry: &Path, expect: Expect) -> (CaseRe
             if want.len() == got.len() && problems.is_empty() {
                 // Counts match per line too (two findings expected on one line stay two).
             } else if problems.is_empty() {
-                problems.push(format!("expected {} findings, got {}", want.len(), got.len()));
+                problems.push(format!(
+                    "expected {} findings, got {}",
+                    want.len(),
+                    got.len()
+                ));
             }
         }
     }

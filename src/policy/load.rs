@@ -9,7 +9,7 @@ use super::decode;
 use super::schema::Policy;
 use crate::model::Span;
 use crate::source::scalar::Schema;
-use crate::source::{LineIndex, Limits, strip_bom, yaml};
+use crate::source::{Limits, LineIndex, strip_bom, yaml};
 
 static BUILTIN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/policies");
 
@@ -49,7 +49,13 @@ pub enum LoadError {
     },
 }
 
-fn policy_error(origin: &str, text: &str, span: Span, message: String, help: Option<String>) -> Box<PolicyError> {
+fn policy_error(
+    origin: &str,
+    text: &str,
+    span: Span,
+    message: String,
+    help: Option<String>,
+) -> Box<PolicyError> {
     let lines = LineIndex::new(text);
     let start = lines.offset(text, span.start);
     let end = lines.offset(text, span.end).max(start);
@@ -63,42 +69,74 @@ fn policy_error(origin: &str, text: &str, span: Span, message: String, help: Opt
 }
 
 /// Reads one policy file. `stem` is the file name without extension, which must equal the id.
-pub fn parse_policy(text: &str, origin: &str, stem: Option<&str>, builtin: bool) -> Result<Policy, Box<PolicyError>> {
+pub fn parse_policy(
+    text: &str,
+    origin: &str,
+    stem: Option<&str>,
+    builtin: bool,
+) -> Result<Policy, Box<PolicyError>> {
     let text = strip_bom(text);
     let stream = yaml::load(text, Schema::Core, Limits::default());
     if let Some(e) = stream.error {
         let p = e.pos();
-        return Err(policy_error(origin, text, Span::new(p, p), format!("invalid YAML: {e}"), None));
+        return Err(policy_error(
+            origin,
+            text,
+            Span::new(p, p),
+            format!("invalid YAML: {e}"),
+            None,
+        ));
     }
     if let Some(d) = stream.duplicates.first() {
         return Err(policy_error(
             origin,
             text,
             d.second,
-            format!("duplicate key `{}` (first at line {})", d.key, d.first.start.line),
+            format!(
+                "duplicate key `{}` (first at line {})",
+                d.key, d.first.start.line
+            ),
             None,
         ));
     }
     let mut docs = stream.docs.into_iter().filter(|d| !d.is_null());
     let Some(root) = docs.next() else {
-        return Err(policy_error(origin, text, Span::default(), "empty policy file".into(), None));
+        return Err(policy_error(
+            origin,
+            text,
+            Span::default(),
+            "empty policy file".into(),
+            None,
+        ));
     };
     if let Some(extra) = docs.next() {
-        return Err(policy_error(origin, text, extra.span, "one policy per file: found a second document".into(), None));
+        return Err(policy_error(
+            origin,
+            text,
+            extra.span,
+            "one policy per file: found a second document".into(),
+            None,
+        ));
     }
     let policy = decode::policy(&root, origin, builtin)
         .map_err(|e| policy_error(origin, text, e.span, e.message, e.help))?;
-    if let Some(stem) = stem {
-        if stem != policy.id {
-            let span = root.entry("id").map_or(root.span, |e| e.value.span);
-            return Err(policy_error(
-                origin,
-                text,
-                span,
-                format!("policy id `{}` does not match its file name `{stem}`", policy.id),
-                Some(format!("rename the file to {}.yaml or change the id", policy.id)),
-            ));
-        }
+    if let Some(stem) = stem
+        && stem != policy.id
+    {
+        let span = root.entry("id").map_or(root.span, |e| e.value.span);
+        return Err(policy_error(
+            origin,
+            text,
+            span,
+            format!(
+                "policy id `{}` does not match its file name `{stem}`",
+                policy.id
+            ),
+            Some(format!(
+                "rename the file to {}.yaml or change the id",
+                policy.id
+            )),
+        ));
     }
     Ok(policy)
 }
@@ -112,7 +150,8 @@ pub fn builtin() -> Result<Vec<Policy>, LoadError> {
         .into_iter()
         .map(|(path, text)| {
             let stem = stem_of(&path);
-            parse_policy(text, &format!("policies/{path}"), stem.as_deref(), true).map_err(LoadError::from)
+            parse_policy(text, &format!("policies/{path}"), stem.as_deref(), true)
+                .map_err(LoadError::from)
         })
         .collect()
 }
@@ -120,10 +159,10 @@ pub fn builtin() -> Result<Vec<Policy>, LoadError> {
 fn collect_embedded<'a>(dir: &'a Dir<'a>, out: &mut Vec<(String, &'a str)>) {
     for f in dir.files() {
         let p = f.path().to_string_lossy().into_owned();
-        if is_policy_file(&p) {
-            if let Some(text) = f.contents_utf8() {
-                out.push((p, text));
-            }
+        if is_policy_file(&p)
+            && let Some(text) = f.contents_utf8()
+        {
+            out.push((p, text));
         }
     }
     for d in dir.dirs() {
@@ -173,7 +212,8 @@ pub fn from_dir(dir: &FsPath) -> Result<Vec<Policy>, LoadError> {
                 source,
             })?;
             let origin = p.to_string_lossy().into_owned();
-            parse_policy(&text, &origin, stem_of(&origin).as_deref(), false).map_err(LoadError::from)
+            parse_policy(&text, &origin, stem_of(&origin).as_deref(), false)
+                .map_err(LoadError::from)
         })
         .collect()
 }

@@ -63,7 +63,11 @@ impl Path {
                     chars = tail;
                     None
                 } else {
-                    Some(after.find(']').ok_or_else(|| format!("unclosed `[` in `{text}`"))?)
+                    Some(
+                        after
+                            .find(']')
+                            .ok_or_else(|| format!("unclosed `[` in `{text}`"))?,
+                    )
                 };
                 if let Some(end) = close {
                     let inner = after[..end].trim();
@@ -71,7 +75,9 @@ impl Path {
                         Seg::Wildcard
                     } else {
                         Seg::Index(inner.parse().map_err(|_| {
-                            format!("`[{inner}]` in `{text}` is neither `*`, an index nor a quoted key")
+                            format!(
+                                "`[{inner}]` in `{text}` is neither `*`, an index nor a quoted key"
+                            )
                         })?)
                     });
                     chars = &after[end + 1..];
@@ -172,45 +178,44 @@ impl<'a> Roots<'a> {
                         unknown.get_or_insert(*h);
                         continue;
                     }
-                    Value::Map(entries) => match seg {
-                        Seg::Key(k) => {
-                            let found = if self.ignore_case {
-                                h.node.entry_ignore_case(k)
-                            } else {
-                                h.node.entry(k)
-                            };
-                            if let Some(e) = found {
-                                let hit = Hit {
-                                    node: &e.value,
-                                    key_span: Some(e.key_span),
-                                };
-                                if e.value.is_null() {
-                                    deepest = hit;
+                    Value::Map(entries) => {
+                        match seg {
+                            Seg::Key(k) => {
+                                let found = if self.ignore_case {
+                                    h.node.entry_ignore_case(k)
                                 } else {
-                                    next.push(hit);
+                                    h.node.entry(k)
+                                };
+                                if let Some(e) = found {
+                                    let hit = Hit {
+                                        node: &e.value,
+                                        key_span: Some(e.key_span),
+                                    };
+                                    if e.value.is_null() {
+                                        deepest = hit;
+                                    } else {
+                                        next.push(hit);
+                                    }
                                 }
                             }
-                        }
-                        Seg::Wildcard => next.extend(
-                            entries
-                                .iter()
-                                .filter(|e| !e.value.is_null())
-                                .map(|e| Hit {
+                            Seg::Wildcard => next.extend(
+                                entries.iter().filter(|e| !e.value.is_null()).map(|e| Hit {
                                     node: &e.value,
                                     key_span: Some(e.key_span),
                                 }),
-                        ),
-                        Seg::Index(_) => {}
-                    },
+                            ),
+                            Seg::Index(_) => {}
+                        }
+                    }
                     Value::Seq(items) => match seg {
                         Seg::Index(i) => {
                             if let Some(n) = items.get(*i).filter(|n| !n.is_null()) {
                                 next.push(Hit::root(n));
                             }
                         }
-                        Seg::Wildcard => next.extend(
-                            items.iter().filter(|n| !n.is_null()).map(Hit::root),
-                        ),
+                        Seg::Wildcard => {
+                            next.extend(items.iter().filter(|n| !n.is_null()).map(Hit::root))
+                        }
                         Seg::Key(_) => {}
                     },
                     _ => {}
@@ -305,9 +310,7 @@ pub fn stable_steps(steps: &[PathStep]) -> String {
     for s in steps {
         match s {
             PathStep::Key(k) => push_key(&mut out, k),
-            PathStep::Item {
-                name: Some(n), ..
-            } => {
+            PathStep::Item { name: Some(n), .. } => {
                 let _ = write!(out, "[name={n}]");
             }
             PathStep::Item { index, .. } => {

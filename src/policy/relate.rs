@@ -24,11 +24,20 @@ impl<'a> Index<'a> {
         Index { all, by_kind }
     }
 
-    fn candidates(&self, format: Format, kinds: &'a KindSet) -> Box<dyn Iterator<Item = &'a Resource> + '_> {
+    fn candidates(
+        &self,
+        format: Format,
+        kinds: &'a KindSet,
+    ) -> Box<dyn Iterator<Item = &'a Resource> + '_> {
         match kinds {
             KindSet::Kinds(list) if format != Format::Arm => Box::new(
                 list.iter()
-                    .flat_map(move |k| self.by_kind.get(&(format, k.kind.as_str())).into_iter().flatten())
+                    .flat_map(move |k| {
+                        self.by_kind
+                            .get(&(format, k.kind.as_str()))
+                            .into_iter()
+                            .flatten()
+                    })
                     .copied()
                     .filter(move |r| kinds_match(kinds, r)),
             ),
@@ -120,10 +129,10 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
         if rel.same_namespace && cand.namespace() != scope.res.namespace() {
             continue;
         }
-        if let Some(n) = wanted_name {
-            if cand.name() != Some(n) {
-                continue;
-            }
+        if let Some(n) = wanted_name
+            && cand.name() != Some(n)
+        {
+            continue;
         }
         let cscope = Scope {
             subject: Some(subject),
@@ -144,7 +153,7 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
         let forb = rel.forbid.as_ref().map(|c| {
             let o = eval(c, &cscope);
             Outcome {
-                verdict: o.verdict.not(),
+                verdict: o.verdict.negate(),
                 ..o
             }
         });

@@ -49,7 +49,9 @@ impl FromStr for Severity {
             "medium" => Ok(Severity::Medium),
             "high" => Ok(Severity::High),
             "critical" => Ok(Severity::Critical),
-            _ => Err(format!("unknown severity `{s}` (expected critical, high, medium or low)")),
+            _ => Err(format!(
+                "unknown severity `{s}` (expected critical, high, medium or low)"
+            )),
         }
     }
 }

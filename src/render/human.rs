@@ -6,8 +6,8 @@ use std::io::{self, Write};
 use std::sync::Arc;
 
 use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
 use super::{Context, count_phrase};
@@ -144,10 +144,9 @@ impl Diagnostic for FindingDiagnostic<'_> {
             .resource
             .as_ref()
             .map_or_else(|| "here".to_string(), |r| r.to_string());
-        Some(Box::new(std::iter::once(LabeledSpan::new_primary_with_span(
-            Some(label),
-            w.label,
-        ))))
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(Some(label), w.label),
+        )))
     }
 }
 
@@ -176,7 +175,9 @@ impl Window {
         let start = idx.offset(text, f.span.start);
         let mut end = idx.offset(text, f.span.end).max(start);
         // Point at the first line only: a block value would otherwise underline a whole region.
-        let line_end = text[start..].find(['\n', '\r']).map_or(text.len(), |i| start + i);
+        let line_end = text[start..]
+            .find(['\n', '\r'])
+            .map_or(text.len(), |i| start + i);
         end = end.min(line_end);
         Window {
             name: f.path.to_string(),

@@ -57,7 +57,12 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
     let unknown: u64 = ctx.result.stats.iter().map(|s| s.unknown).sum();
     let mut by_severity = serde_json::Map::new();
     for s in crate::policy::Severity::ALL {
-        let n = ctx.result.findings.iter().filter(|f| f.severity == s).count();
+        let n = ctx
+            .result
+            .findings
+            .iter()
+            .filter(|f| f.severity == s)
+            .count();
         by_severity.insert(s.as_str().into(), n.into());
     }
     let doc = json!({

@@ -73,7 +73,11 @@ pub fn count_phrase(findings: &[crate::finding::Finding]) -> String {
 
 /// Per-rule statistics table (`--statistics`).
 pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "{:>6}  {:>7}  {:<8}  {:<9}  name", "count", "unknown", "id", "severity")?;
+    writeln!(
+        w,
+        "{:>6}  {:>7}  {:<8}  {:<9}  name",
+        "count", "unknown", "id", "severity"
+    )?;
     for (i, p) in ctx.set.policies.iter().enumerate() {
         let count = ctx.result.findings.iter().filter(|f| f.rule == i).count();
         let unknown = ctx.result.stats.get(i).map_or(0, |s| s.unknown);

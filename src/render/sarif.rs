@@ -83,7 +83,8 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             .iter()
             .enumerate()
             .map(|(i, r)| {
-                let mut phys = json!({"artifactLocation": {"uri": uri(&r.path), "uriBaseId": "%SRCROOT%"}});
+                let mut phys =
+                    json!({"artifactLocation": {"uri": uri(&r.path), "uriBaseId": "%SRCROOT%"}});
                 if let Some(s) = &r.span {
                     phys["region"] = region(s);
                 }
@@ -104,7 +105,11 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
         }
         rule_index[i] = rules.len();
         let sev = ctx.set.severity[i];
-        let help_md = if p.docs.is_empty() { p.help.clone() } else { p.docs.clone() };
+        let help_md = if p.docs.is_empty() {
+            p.help.clone()
+        } else {
+            p.docs.clone()
+        };
         rules.push(json!({
             "id": p.id,
             "name": p.name,

@@ -2,7 +2,7 @@
 
 use jsonc_parser::ast;
 
-use super::{LineIndex, Limits};
+use super::{Limits, LineIndex};
 use crate::model::{Entry, Node, Pos, Span, Value};
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -58,7 +58,10 @@ struct Converter<'t> {
 
 impl Converter<'_> {
     fn span(&self, r: jsonc_parser::common::Range) -> Span {
-        Span::new(self.lines.pos(self.text, r.start), self.lines.pos(self.text, r.end))
+        Span::new(
+            self.lines.pos(self.text, r.start),
+            self.lines.pos(self.text, r.end),
+        )
     }
 
     // Recursion is bounded by `limit` (and jsonc-parser's own depth cap), so the stack is safe.

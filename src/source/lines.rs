@@ -30,7 +30,9 @@ impl LineIndex {
 
     /// 0-based line containing byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.starts.partition_point(|&s| s <= offset).saturating_sub(1)
+        self.starts
+            .partition_point(|&s| s <= offset)
+            .saturating_sub(1)
     }
 
     pub fn pos(&self, text: &str, offset: usize) -> Pos {
@@ -40,7 +42,8 @@ impl LineIndex {
         let col = if self.ascii {
             offset - start
         } else {
-            text.get(start..offset).map_or(offset - start, |s| s.chars().count())
+            text.get(start..offset)
+                .map_or(offset - start, |s| s.chars().count())
         };
         Pos::new(line as u32 + 1, col as u32 + 1)
     }

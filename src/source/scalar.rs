@@ -126,8 +126,14 @@ mod tests {
         assert_eq!(resolve_plain("-12", Schema::Yaml11), Value::Int(-12));
         assert_eq!(resolve_plain("1e3", Schema::Yaml11), Value::Float(1000.0));
         assert_eq!(resolve_plain("~", Schema::Yaml11), Value::Null);
-        assert_eq!(resolve_plain("1.2.3", Schema::Yaml11), Value::Str("1.2.3".into()));
-        assert_eq!(resolve_plain("inf", Schema::Yaml11), Value::Str("inf".into()));
+        assert_eq!(
+            resolve_plain("1.2.3", Schema::Yaml11),
+            Value::Str("1.2.3".into())
+        );
+        assert_eq!(
+            resolve_plain("inf", Schema::Yaml11),
+            Value::Str("inf".into())
+        );
         assert_eq!(resolve_plain("0", Schema::Yaml11), Value::Int(0));
     }
 
@@ -141,7 +147,13 @@ mod tests {
 
     #[test]
     fn tags_override_resolution() {
-        assert_eq!(resolve_tagged("123", "str", Schema::Yaml11), Value::Str("123".into()));
-        assert_eq!(resolve_tagged("yes", "bool", Schema::Yaml11), Value::Bool(true));
+        assert_eq!(
+            resolve_tagged("123", "str", Schema::Yaml11),
+            Value::Str("123".into())
+        );
+        assert_eq!(
+            resolve_tagged("yes", "bool", Schema::Yaml11),
+            Value::Bool(true)
+        );
     }
 }

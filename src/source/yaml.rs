@@ -117,7 +117,10 @@ impl Builder {
             match event {
                 Event::DocumentStart(_) => self.anchors.clear(),
                 Event::Scalar(text, style, anchor, tag) => {
-                    if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
+                    if let Some(Frame::Map {
+                        key: key @ None, ..
+                    }) = self.stack.last_mut()
+                    {
                         *key = Some((text.into_owned().into_boxed_str(), sp));
                         continue;
                     }
@@ -125,7 +128,9 @@ impl Builder {
                         Some(t) if t.is_yaml_core_schema() => {
                             scalar::resolve_tagged(&text, &t.suffix, self.schema)
                         }
-                        _ if style == ScalarStyle::Plain => scalar::resolve_plain(&text, self.schema),
+                        _ if style == ScalarStyle::Plain => {
+                            scalar::resolve_plain(&text, self.schema)
+                        }
                         _ => Value::Str(cow_box(text)),
                     };
                     self.complete(Node::new(value, sp), anchor)?;
@@ -137,7 +142,10 @@ impl Builder {
                             message: "alias to an unknown anchor".into(),
                         });
                     };
-                    if let Some(Frame::Map { key: key @ None, .. }) = self.stack.last_mut() {
+                    if let Some(Frame::Map {
+                        key: key @ None, ..
+                    }) = self.stack.last_mut()
+                    {
                         *key = Some((target.value.to_string().into_boxed_str(), sp));
                         continue;
                     }
@@ -158,24 +166,28 @@ impl Builder {
                             limit: self.limits.max_depth,
                         });
                     }
-                    self.stack.push(if matches!(event, Event::SequenceStart(..)) {
-                        Frame::Seq {
-                            span: sp,
-                            anchor,
-                            items: Vec::new(),
-                        }
-                    } else {
-                        Frame::Map {
-                            span: sp,
-                            anchor,
-                            entries: Vec::new(),
-                            key: None,
-                            has_merge: false,
-                        }
-                    });
+                    self.stack
+                        .push(if matches!(event, Event::SequenceStart(..)) {
+                            Frame::Seq {
+                                span: sp,
+                                anchor,
+                                items: Vec::new(),
+                            }
+                        } else {
+                            Frame::Map {
+                                span: sp,
+                                anchor,
+                                entries: Vec::new(),
+                                key: None,
+                                has_merge: false,
+                            }
+                        });
                 }
                 Event::SequenceEnd | Event::MappingEnd => {
-                    let frame = self.stack.pop().expect("parser balances start and end events");
+                    let frame = self
+                        .stack
+                        .pop()
+                        .expect("parser balances start and end events");
                     let (node, anchor) = self.finish(frame, sp);
                     self.complete(node, anchor)?;
                 }
@@ -378,7 +390,10 @@ mod tests {
     fn deep_nesting_is_refused_without_overflow() {
         let text = "- ".repeat(100_000) + "x";
         let s = load(&text, Schema::Yaml11, Limits::default());
-        assert!(matches!(s.error, Some(LoadError::TooDeep { limit: 256, .. })));
+        assert!(matches!(
+            s.error,
+            Some(LoadError::TooDeep { limit: 256, .. })
+        ));
     }
 
     #[test]
