@@ -84,8 +84,9 @@ impl Node {
         matches!(self.value, Value::Unknown)
     }
 
-    /// A short span to point at for a whole mapping or sequence: its `name` value if it has one,
-    /// else its first key or element, so a diagnostic underlines one line rather than a block.
+    /// A short span to point at for a whole mapping or sequence: its `name` value (or
+    /// `metadata.name`) if it has one, else its first key or element, so a diagnostic
+    /// underlines one line rather than a block.
     pub fn head_span(&self) -> Span {
         match &self.value {
             Value::Map(entries) => entries
@@ -93,6 +94,11 @@ impl Node {
                 .rev()
                 .find(|e| &*e.key == "name" && e.value.as_str().is_some())
                 .map(|e| e.value.span)
+                .or_else(|| {
+                    // A whole Kubernetes object: its `metadata.name`.
+                    let name = self.get("metadata")?.get("name")?;
+                    name.as_str().map(|_| name.span)
+                })
                 .or_else(|| entries.first().map(|e| e.key_span))
                 .unwrap_or(self.span),
             Value::Seq(items) => items.first().map(Node::head_span).unwrap_or(self.span),
