@@ -22,21 +22,44 @@ fn every_policy_fixture_passes() {
     }
     failures.extend(report.missing.iter().cloned());
     assert!(report.cases.len() >= 2, "no fixtures ran");
-    assert!(failures.is_empty(), "fixture failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "fixture failures:\n{}",
+        failures.join("\n")
+    );
 }
 
 #[test]
 fn policy_files_are_documented_and_named_after_their_id() {
     let policies = load::builtin().expect("built-in policies load");
     for p in &policies {
-        let stem = std::path::Path::new(&p.origin).file_stem().unwrap().to_string_lossy().to_string();
+        let stem = std::path::Path::new(&p.origin)
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
         assert_eq!(stem, p.id, "{}", p.origin);
-        assert!(p.help.ends_with('.'), "{}: help must be a sentence ending in a period", p.id);
+        assert!(
+            p.help.ends_with('.'),
+            "{}: help must be a sentence ending in a period",
+            p.id
+        );
         for section in ["## What it does", "## Why it matters", "## How to fix"] {
             assert!(p.docs.contains(section), "{}: docs lack `{section}`", p.id);
         }
-        let folder = std::path::Path::new(&p.origin).parent().unwrap().file_name().unwrap().to_string_lossy().to_string();
-        assert_eq!(folder, p.area.as_str(), "{}: lives in the folder of another area", p.id);
+        let folder = std::path::Path::new(&p.origin)
+            .parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        assert_eq!(
+            folder,
+            p.area.as_str(),
+            "{}: lives in the folder of another area",
+            p.id
+        );
     }
 }
 
@@ -57,7 +80,10 @@ fn built_in_policies_validate_against_the_published_schema() {
             Default::default(),
         );
         let json = doc.docs[0].to_json();
-        let errors: Vec<String> = validator.iter_errors(&json).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:?}", f.display());
     }
 }
