@@ -172,10 +172,10 @@ impl PolicySet {
         self.relational_targets
             .iter()
             .any(|(f, k)| *f == res.format && kinds_match(k, res))
-            || self
-                .applicable(res)
-                .iter()
-                .any(|&r| self.check(r).needs_index)
+            || self.applicable(res).iter().any(|&r| {
+                let check = self.check(r);
+                check.needs_index && super::eval::may_apply(check, res)
+            })
     }
 }
 

@@ -279,6 +279,16 @@ fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<
     (Tri::from_bool(t), None)
 }
 
+/// False when the check's `when` already rules this resource out; lets the loader drop
+/// resources that no relational check will look at (memory stays bounded by the largest file
+/// rather than growing with the run). Checks with `for_each` are kept conservatively.
+pub fn may_apply<'a>(check: &'a Check, res: &'a Resource) -> bool {
+    match (&check.when, check.for_each.is_empty()) {
+        (Some(w), true) => eval(w, &Scope::of(res, None)).verdict != Tri::False,
+        _ => true,
+    }
+}
+
 /// A finding before it is tied to a file path.
 #[derive(Debug)]
 pub struct RawFinding {

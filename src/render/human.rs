@@ -28,7 +28,7 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_links(false)
         .with_context_lines(CONTEXT)
-        .with_width(100);
+        .with_width(120);
     let mut indexes: BTreeMap<&str, LineIndex> = BTreeMap::new();
     for f in &ctx.result.findings {
         let src = ctx.result.sources.get(&f.path);
@@ -83,16 +83,22 @@ fn summary(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
     if findings.is_empty() {
         writeln!(
             w,
-            "No findings: checked {resources} resources in {linted} files."
+            "No findings: checked {resources} resources in {linted} {}.",
+            files_word(linted)
         )
     } else {
         writeln!(
             w,
-            "Found {} in {in_files} {}; checked {resources} resources in {linted} files.",
+            "Found {} in {in_files} {}; checked {resources} resources in {linted} {}.",
             count_phrase(findings),
-            if in_files == 1 { "file" } else { "files" },
+            files_word(in_files),
+            files_word(linted),
         )
     }
+}
+
+fn files_word(n: usize) -> &'static str {
+    if n == 1 { "file" } else { "files" }
 }
 
 struct FindingDiagnostic<'a> {
