@@ -157,9 +157,10 @@ fn expectations(files: &[PathBuf], entry: &Path) -> Vec<(String, u32, String)> {
                 }
             }
         }
-        // `name.json` + `name.expect.txt`: lines of `LINE ID`.
-        let side = f.with_extension("expect.txt");
-        out.extend(expect_file(&side, &shown));
+        // `name.json` + `name.expect.txt`: lines of `LINE ID` (JSON has no comments).
+        if shown.ends_with(".json") {
+            out.extend(expect_file(&f.with_extension("expect.txt"), &shown));
+        }
     }
     if entry.is_dir() {
         // `dir/expect.txt`: lines of `FILE:LINE ID`, or `LINE ID` when the dir holds one input.

@@ -112,8 +112,9 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
             wanted_name = nf.default.as_deref();
         }
         if wanted_name.is_none() {
+            // No name to look for: as if no related resource were in the run.
             return Outcome {
-                verdict: Tri::False,
+                verdict: rel.missing.map_or(Tri::Unknown, Tri::from_bool),
                 witness: base,
             };
         }
