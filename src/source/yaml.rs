@@ -156,7 +156,9 @@ impl Builder {
                             limit: self.limits.max_alias_nodes,
                         });
                     }
-                    let node = target.clone();
+                    // Findings inside an alias point at the alias, where this copy is used.
+                    let mut node = target.clone();
+                    respan(&mut node, sp);
                     self.complete(node, 0)?;
                 }
                 Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
@@ -286,6 +288,20 @@ impl Builder {
     }
 }
 
+fn respan(node: &mut Node, span: Span) {
+    node.span = span;
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| respan(n, span)),
+        Value::Map(entries) => {
+            for e in entries {
+                e.key_span = span;
+                respan(&mut e.value, span);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn cow_box(c: Cow<'_, str>) -> Box<str> {
     match c {
         Cow::Borrowed(s) => s.into(),
@@ -371,6 +387,8 @@ mod tests {
         assert_eq!(d.get("y").unwrap().value, Value::Int(4));
         assert_eq!(s.duplicates.len(), 1);
         assert_eq!(s.duplicates[0].second.start, Pos::new(5, 3));
+        // Merged values are located at the alias that brought them in.
+        assert_eq!(d.get("x").unwrap().span.start, Pos::new(3, 7));
     }
 
     #[test]
