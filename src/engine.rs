@@ -288,6 +288,12 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     };
     out.bytes = bytes;
     let text = strip_bom(&full_text);
+    // Code frames must index the same text the positions were computed on.
+    let full_text: Arc<str> = if text.len() == full_text.len() {
+        full_text.clone()
+    } else {
+        Arc::from(text)
+    };
     let lines_for_json;
     let (docs, helm) = match syntax {
         Syntax::Yaml => {

@@ -129,8 +129,11 @@ pub fn main() -> ExitCode {
         },
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
-            clap_complete::generate(shell, &mut cmd, "akslint", &mut std::io::stdout());
-            Ok(0)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "akslint", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &script)
+                .map(|()| 0)
+                .map_err(|e| miette::miette!("{e}"))
         }
     };
     match outcome {
@@ -145,11 +148,14 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `akslint ... | head` closes the pipe early; that is not an error worth a message.
 fn is_broken_pipe(report: &miette::Report) -> bool {
-    report
-        .chain()
-        .filter_map(|e| e.downcast_ref::<std::io::Error>())
-        .any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    report.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            // Wrapped errors (miette's IntoDiagnostic, serde_json) only keep the text.
+            || e.to_string().contains("Broken pipe")
+    })
 }
 
 /// Loads built-in plus extra policies; a broken policy file is a miette error (exit 2).

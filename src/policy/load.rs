@@ -186,6 +186,11 @@ pub fn from_dir(dir: &FsPath) -> Result<Vec<Policy>, LoadError> {
     let walker = ignore::WalkBuilder::new(dir)
         .standard_filters(false)
         .follow_links(false)
+        // Fixtures may live beside the policies (`DIR/testdata/<ID>/`); they are not policies.
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            !(e.depth() > 0 && (name == "testdata" || name.starts_with('.')))
+        })
         .sort_by_file_path(|a, b| a.cmp(b))
         .build();
     for entry in walker {

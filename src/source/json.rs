@@ -34,9 +34,16 @@ pub fn load(text: &str, lines: &LineIndex, limits: Limits) -> Result<Option<Node
         ..Default::default()
     };
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options).map_err(|e| {
-        JsonError::Syntax {
-            pos: lines.pos(text, e.range().start),
-            message: e.kind().to_string(),
+        let pos = lines.pos(text, e.range().start);
+        match e.kind() {
+            jsonc_parser::errors::ParseErrorKind::NestingDepthExceeded => JsonError::TooDeep {
+                pos,
+                limit: limits.max_depth,
+            },
+            kind => JsonError::Syntax {
+                pos,
+                message: kind.to_string(),
+            },
         }
     })?;
     let Some(value) = parsed.value else {

@@ -109,9 +109,19 @@ pub fn load(text: &str, schema: Schema, limits: Limits) -> YamlStream {
 impl Builder {
     fn run(&mut self, text: &str) -> Result<(), LoadError> {
         for item in Parser::new_from_str(text) {
-            let (event, ev_span) = item.map_err(|e| LoadError::Syntax {
-                pos: pos(e.marker()),
-                message: e.info().to_string(),
+            let (event, ev_span) = item.map_err(|e| {
+                // saphyr-parser's own cap on flow nesting: a limit, not a syntax error.
+                if e.info().contains("recursion limit") {
+                    LoadError::TooDeep {
+                        pos: pos(e.marker()),
+                        limit: self.limits.max_depth,
+                    }
+                } else {
+                    LoadError::Syntax {
+                        pos: pos(e.marker()),
+                        message: e.info().to_string(),
+                    }
+                }
             })?;
             let sp = span(&ev_span);
             match event {
