@@ -137,7 +137,7 @@ mod tests {
         let n = load(text, &lines, Limits::default()).unwrap().unwrap();
         let a = n.entry("a").unwrap();
         assert_eq!(a.key_span.start, Pos::new(3, 3));
-        assert_eq!(a.value.as_seq().unwrap()[1].span.start, Pos::new(3, 11));
+        assert_eq!(a.value.as_seq().unwrap()[1].span.start, Pos::new(3, 12));
         assert!(n.get("b").unwrap().get("c").unwrap().is_null());
     }
 
