@@ -378,8 +378,9 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     }
     let mut raw = Vec::new();
     for res in resources {
-        let relevant = set.is_relation_relevant(&res);
-        for cref in set.applicable(&res) {
+        let checks = set.applicable(&res);
+        let relevant = set.is_relation_relevant(&res, &checks);
+        for &cref in &checks {
             if !set.check(cref).needs_index {
                 run_check(set, cref, &res, None, &mut raw, &mut out.stats[cref.0]);
             }

@@ -166,13 +166,14 @@ impl PolicySet {
         out
     }
 
-    /// True when some enabled relational check could look at this resource, as subject or as
-    /// the related object; only such resources are kept for the relation pass.
-    pub fn is_relation_relevant(&self, res: &Resource) -> bool {
+    /// True when some enabled relational check could look at this resource, as subject (one of
+    /// `applicable`, the checks that select it) or as the related object; only such resources
+    /// are kept for the relation pass.
+    pub fn is_relation_relevant(&self, res: &Resource, applicable: &[CheckRef]) -> bool {
         self.relational_targets
             .iter()
             .any(|(f, k)| *f == res.format && kinds_match(k, res))
-            || self.applicable(res).iter().any(|&r| {
+            || applicable.iter().any(|&r| {
                 let check = self.check(r);
                 check.needs_index && super::eval::may_apply(check, res)
             })
