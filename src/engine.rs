@@ -80,8 +80,12 @@ struct FileOutcome {
 
 /// Runs policies over inputs. `set` must already carry the user's selection.
 pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
+    // One work unit per file: rayon's default splitting hands out contiguous runs of files,
+    // and a run of a few large files (sorted next to each other) would then keep one core busy
+    // while the other idles.
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
+        .with_max_len(1)
         .enumerate()
         .map(|(i, input)| {
             catch_unwind(AssertUnwindSafe(|| process_file(i, input, set, opts)))
@@ -111,6 +115,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
         let index = Index::new(kept.iter());
         let relational: Vec<(Vec<Finding>, Vec<PolicyStats>)> = kept
             .par_iter()
+            .with_max_len(1)
             .map(|res| {
                 let mut raw = Vec::new();
                 let mut stats = vec![PolicyStats::default(); set.policies.len()];
