@@ -7,7 +7,7 @@
 //! Two corpora:
 //! - *generated*: N (default 2,000) deterministic multi-document Kubernetes files of 8–15 KB,
 //!   built in memory and fed as `Origin::Stdin`, so disk I/O is excluded;
-//! - *real*: `--corpus DIR` (default `/work/shared/corpus/k8s` when it exists), third-party
+//! - *real*: `--corpus DIR` (default `../shared/corpus/k8s` when it exists), third-party
 //!   manifests walked with `discover` and read from disk on every run (warm page cache). They are
 //!   not copied into this repository.
 //!
@@ -39,7 +39,7 @@ use rayon::prelude::*;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const DEFAULT_CORPUS: &str = "/work/shared/corpus/k8s";
+const DEFAULT_CORPUS: &str = "../shared/corpus/k8s";
 
 struct Args {
     files: usize,
