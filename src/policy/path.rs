@@ -238,35 +238,41 @@ impl<'a> Roots<'a> {
 }
 
 /// Segments from `root` to the node at address `target`, found by a depth-first search.
-/// Used only when a finding is made, so the cost stays off the hot path.
+/// Used only when a finding is made, so the cost stays off the hot path; recursion is bounded
+/// by the loaders' depth limit.
 pub fn locate(root: &Node, target: &Node) -> Option<Vec<PathStep>> {
-    let mut stack: Vec<(&Node, Vec<PathStep>)> = vec![(root, Vec::new())];
-    while let Some((node, steps)) = stack.pop() {
+    fn walk(node: &Node, target: &Node, steps: &mut Vec<PathStep>) -> bool {
         if std::ptr::eq(node, target) {
-            return Some(steps);
+            return true;
         }
         match &node.value {
             Value::Map(entries) => {
-                for e in entries.iter().rev() {
-                    let mut s = steps.clone();
-                    s.push(PathStep::Key(e.key.to_string()));
-                    stack.push((&e.value, s));
+                for e in entries {
+                    steps.push(PathStep::Key(e.key.to_string()));
+                    if walk(&e.value, target, steps) {
+                        return true;
+                    }
+                    steps.pop();
                 }
             }
             Value::Seq(items) => {
-                for (i, n) in items.iter().enumerate().rev() {
-                    let mut s = steps.clone();
-                    s.push(PathStep::Item {
-                        index: i,
+                for (index, n) in items.iter().enumerate() {
+                    steps.push(PathStep::Item {
+                        index,
                         name: n.get_str("name").map(str::to_string),
                     });
-                    stack.push((n, s));
+                    if walk(n, target, steps) {
+                        return true;
+                    }
+                    steps.pop();
                 }
             }
             _ => {}
         }
+        false
     }
-    None
+    let mut steps = Vec::new();
+    walk(root, target, &mut steps).then_some(steps)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
