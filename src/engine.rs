@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use crate::adapt::{helm::SourceMap, kubernetes};
 use crate::discover::{Input, Origin};
 use crate::finding::{Finding, PolicyStats, RelatedLocation, fingerprint};
-use crate::model::{Pos, Resource, Span};
+use crate::model::{Node, Pos, Resource, Span};
 use crate::policy::compile::PolicySet;
 use crate::policy::eval::{RawFinding, run_check};
 use crate::policy::relate::Index;
@@ -299,74 +299,17 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     } else {
         Arc::from(text)
     };
-    let lines_for_json;
     let (docs, helm) = match syntax {
-        Syntax::Yaml => {
-            let stream = yaml::load(text, Schema::Yaml11, opts.limits);
-            for d in &stream.duplicates {
-                linter_finding(
-                    set,
-                    "AKL001",
-                    &path,
-                    d.second,
-                    format!(
-                        "duplicate key `{}` (first at line {}); Kubernetes rejects the document",
-                        d.key, d.first.start.line
-                    ),
-                    &mut out.findings,
-                );
-            }
-            if let Some(e) = &stream.error {
-                let id = if e.is_limit() { "AKL003" } else { "AKL001" };
-                let p = e.pos();
-                let msg = if e.is_limit() {
-                    format!("input refused: {e}")
-                } else {
-                    format!("YAML syntax error: {e}")
-                };
-                linter_finding(set, id, &path, Span::new(p, p), msg, &mut out.findings);
-                out.summary.kind = FileKind::Broken;
-            }
-            let helm = SourceMap::scan(text);
-            (stream.docs, helm)
-        }
-        Syntax::Json => {
-            lines_for_json = LineIndex::new(text);
-            match json::load(text, &lines_for_json, opts.limits) {
-                Ok(Some(root)) => match classify_json(&root) {
-                    JsonKind::Kubernetes => (vec![root], SourceMap::default()),
-                    JsonKind::ArmTemplate | JsonKind::ArmParameters => {
-                        out.summary.kind = FileKind::Unsupported("ARM template");
-                        return out;
-                    }
-                    JsonKind::TerraformPlan => {
-                        out.summary.kind = FileKind::Unsupported("Terraform plan");
-                        return out;
-                    }
-                    JsonKind::Other => return out,
-                },
-                Ok(None) => return out,
-                Err(e) => {
-                    let id = if matches!(e, json::JsonError::TooDeep { .. }) {
-                        "AKL003"
-                    } else {
-                        "AKL001"
-                    };
-                    let p = e.pos();
-                    linter_finding(
-                        set,
-                        id,
-                        &path,
-                        Span::new(p, p),
-                        format!("JSON syntax error: {e}"),
-                        &mut out.findings,
-                    );
-                    out.summary.kind = FileKind::Broken;
-                    out.text = Some(full_text.clone());
-                    return out;
+        Syntax::Yaml => parse_yaml(text, &path, set, opts.limits, &mut out),
+        Syntax::Json => match parse_json(text, &path, set, opts.limits, &mut out) {
+            Some(docs) => (docs, SourceMap::default()),
+            None => {
+                if out.summary.kind == FileKind::Broken {
+                    out.text = Some(full_text);
                 }
+                return out;
             }
-        }
+        },
     };
     let resources = kubernetes::resources(file, docs, &helm);
     if !resources.is_empty() && out.summary.kind != FileKind::Broken {
@@ -397,6 +340,92 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         }
     }
     out
+}
+
+/// A syntax error (AKL001) or a refused input (AKL003) of a file, at the parser's position.
+fn parse_problem(
+    set: &PolicySet,
+    path: &Arc<str>,
+    limit: bool,
+    what: &str,
+    pos: Pos,
+    error: &dyn std::fmt::Display,
+    out: &mut FileOutcome,
+) {
+    let (id, message) = if limit {
+        ("AKL003", format!("input refused: {error}"))
+    } else {
+        ("AKL001", format!("{what} syntax error: {error}"))
+    };
+    linter_finding(
+        set,
+        id,
+        path,
+        Span::new(pos, pos),
+        message,
+        &mut out.findings,
+    );
+    out.summary.kind = FileKind::Broken;
+}
+
+/// The documents of a YAML stream (those before a syntax error too) and its Helm sources.
+fn parse_yaml(
+    text: &str,
+    path: &Arc<str>,
+    set: &PolicySet,
+    limits: Limits,
+    out: &mut FileOutcome,
+) -> (Vec<Node>, SourceMap) {
+    let stream = yaml::load(text, Schema::Yaml11, limits);
+    for d in &stream.duplicates {
+        linter_finding(
+            set,
+            "AKL001",
+            path,
+            d.second,
+            format!(
+                "duplicate key `{}` (first at line {}); Kubernetes rejects the document",
+                d.key, d.first.start.line
+            ),
+            &mut out.findings,
+        );
+    }
+    if let Some(e) = &stream.error {
+        parse_problem(set, path, e.is_limit(), "YAML", e.pos(), e, out);
+    }
+    (stream.docs, SourceMap::scan(text))
+}
+
+/// The Kubernetes document of a JSON file; `None` when there is nothing to lint (recording
+/// why in `out.summary.kind`).
+fn parse_json(
+    text: &str,
+    path: &Arc<str>,
+    set: &PolicySet,
+    limits: Limits,
+    out: &mut FileOutcome,
+) -> Option<Vec<Node>> {
+    let lines = LineIndex::new(text);
+    match json::load(text, &lines, limits) {
+        Ok(Some(root)) => match classify_json(&root) {
+            JsonKind::Kubernetes => Some(vec![root]),
+            JsonKind::ArmTemplate | JsonKind::ArmParameters => {
+                out.summary.kind = FileKind::Unsupported("ARM template");
+                None
+            }
+            JsonKind::TerraformPlan => {
+                out.summary.kind = FileKind::Unsupported("Terraform plan");
+                None
+            }
+            JsonKind::Other => None,
+        },
+        Ok(None) => None,
+        Err(e) => {
+            let limit = matches!(e, json::JsonError::TooDeep { .. });
+            parse_problem(set, path, limit, "JSON", e.pos(), &e, out);
+            None
+        }
+    }
 }
 
 /// `all_paths` resolves the file of a related resource (empty before the relation pass).
