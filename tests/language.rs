@@ -316,3 +316,77 @@ fn broken_policies_are_errors_at_their_line() {
     let err = parse_policy(text, "x/T011.yaml", Some("T011"), false).expect_err("stem");
     assert!(err.message.contains("does not match its file name"));
 }
+
+#[test]
+fn for_each_over_a_mapping_sees_keys_and_items() {
+    let p = policy(
+        "T012",
+        "  - on: kubernetes ConfigMap\n    for_each: 'data[*]'\n    forbid:\n      any:\n        - {path: $key, matches: '(?i)password'}\n        - {path: $item, looks_like_secret: true}\n",
+    );
+    let doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  LOG_LEVEL: info\n  DB_PASSWORD: x\n  conn: \"AccountKey=abcdEFGH1234==;\"\n";
+    let (findings, _, result) = lint(vec![p], &[("c.yaml", doc)]);
+    let got: Vec<(u32, u32, String, String)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f.span.start.line,
+                f.span.start.col,
+                f.node_path.clone(),
+                f.message.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                6,
+                3,
+                "data.DB_PASSWORD".into(),
+                "ConfigMap c DB_PASSWORD DB_PASSWORD at data.DB_PASSWORD".into()
+            ),
+            (
+                7,
+                9,
+                "data.conn".into(),
+                "ConfigMap c conn AccountKey=abcdEFGH1234==; at data.conn".into()
+            ),
+        ]
+    );
+    assert_eq!(result.stats[0].passed, 1);
+    assert_ne!(findings[0].fingerprint, findings[1].fingerprint);
+}
+
+#[test]
+fn registry_patterns_come_from_settings_that_users_override() {
+    let text = "id: T013\nname: t\narea: workload\nseverity: low\ntitle: t\nmessage: \"{value}\"\nhelp: h.\nsettings:\n  trusted-registries: ['*.azurecr.io', mcr.microsoft.com]\nchecks:\n  - on: kubernetes workload\n    for_each: containers\n    require: {path: image, registry_in: trusted-registries}\n";
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - {name: a, image: contoso.azurecr.io/app:1}\n    - {name: b, image: nginx:1.25}\n    - {name: c, image: ghcr.io/acme/tool:2}\n    - {name: d, image: mcr.microsoft.com/oss/x}\n";
+    let (findings, _, _) = lint(
+        vec![parse_policy(text, "t.yaml", None, false).unwrap()],
+        &[("p.yaml", pod)],
+    );
+    let values: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(values, vec!["nginx:1.25", "ghcr.io/acme/tool:2"]);
+
+    let mut set = PolicySet::new(vec![parse_policy(text, "t.yaml", None, false).unwrap()]).unwrap();
+    let mut overrides = std::collections::BTreeMap::new();
+    overrides.insert(
+        "trusted-registries".to_string(),
+        vec!["ghcr.io/acme/*".to_string(), "docker.io".to_string()],
+    );
+    set.apply_settings(&overrides).unwrap();
+    let inputs = vec![Input {
+        display: Arc::from("p.yaml"),
+        origin: Origin::Stdin(Arc::from(pod)),
+        explicit: true,
+    }];
+    let result = engine::run(&inputs, &set, &Options::default());
+    let values: Vec<&str> = result.findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        values,
+        vec!["contoso.azurecr.io/app:1", "mcr.microsoft.com/oss/x"]
+    );
+
+    overrides.insert("no-such-setting".to_string(), vec![]);
+    assert!(set.apply_settings(&overrides).is_err());
+}

@@ -49,6 +49,10 @@ pub struct CheckArgs {
     /// Override format detection.
     #[arg(long, value_enum, default_value_t = InputFormatArg::Auto)]
     input_format: InputFormatArg,
+    /// Override a policy setting: `--setting trusted-registries=*.azurecr.io,ghcr.io/acme/*`
+    /// (repeatable).
+    #[arg(long = "setting", value_name = "NAME=VALUES")]
+    settings: Vec<String>,
     /// Leave out paths matching these globs (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -107,6 +111,23 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         ));
     }
     set.apply_selection(&selection);
+    let mut overrides = std::collections::BTreeMap::new();
+    for s in &args.settings {
+        let Some((name, values)) = s.split_once('=') else {
+            return Err(miette::miette!(
+                "`--setting {s}` must be NAME=VALUE[,VALUE...]"
+            ));
+        };
+        let values: Vec<String> = values
+            .split(',')
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(String::from)
+            .collect();
+        overrides.insert(name.trim().to_string(), values);
+    }
+    set.apply_settings(&overrides)
+        .map_err(|e| miette::miette!("{e}"))?;
 
     let discover_opts = DiscoverOptions {
         no_ignore: args.no_ignore,

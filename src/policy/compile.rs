@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::load::{self, LoadError};
-use super::schema::{Check, Cond, KindName, KindSet, Policy, Severity};
+use super::schema::{Check, Cond, KindName, KindSet, Op, Patterns, Policy, Severity};
 use crate::model::{Format, Resource};
 
 /// A policy and check index pair.
@@ -126,6 +126,50 @@ impl PolicySet {
         for (i, p) in self.policies.iter().enumerate() {
             self.enabled[i] = sel.enabled(&p.id);
         }
+    }
+
+    /// Replaces the defaults of named settings (`--setting trusted-registries=...`). Returns
+    /// the names no policy declares, so a typo is an error rather than a silent no-op.
+    pub fn apply_settings(
+        &mut self,
+        overrides: &BTreeMap<String, Vec<String>>,
+    ) -> Result<(), String> {
+        for name in overrides.keys() {
+            if !self.policies.iter().any(|p| p.settings.contains_key(name)) {
+                return Err(format!("no policy has a setting named `{name}`"));
+            }
+        }
+        for p in &mut self.policies {
+            for (name, values) in overrides {
+                if let Some(v) = p.settings.get_mut(name) {
+                    v.clone_from(values);
+                }
+            }
+            let mut problem = None;
+            for c in &mut p.checks {
+                for cond in [&mut c.when, &mut c.require, &mut c.forbid]
+                    .into_iter()
+                    .flatten()
+                {
+                    cond.for_each_op_mut(&mut |op| {
+                        if let Op::RegistryIn(pats) = op {
+                            if let Some(values) =
+                                pats.setting.as_ref().and_then(|s| overrides.get(s))
+                            {
+                                match Patterns::new(pats.setting.clone(), values.clone()) {
+                                    Ok(new) => *pats = new,
+                                    Err(e) => problem = Some(e),
+                                }
+                            }
+                        }
+                    });
+                }
+            }
+            if let Some(e) = problem {
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 
     pub fn get(&self, id: &str) -> Option<&Policy> {

@@ -130,6 +130,7 @@ const POLICY_KEYS: &[&str] = &[
     "help",
     "docs",
     "references",
+    "settings",
     "checks",
 ];
 
@@ -177,11 +178,30 @@ pub fn policy(root: &Node, origin: &str, builtin: bool) -> Result<Policy> {
             .collect(),
         None => Vec::new(),
     };
+    let mut settings = std::collections::BTreeMap::new();
+    if let Some(sn) = f.get("settings") {
+        let Some(entries) = sn.as_map() else {
+            return err(
+                sn.span,
+                "`settings` maps setting names to their default values",
+            );
+        };
+        for e in entries {
+            let values = strings(&e.value, &e.key)?
+                .into_iter()
+                .map(|(v, _)| v)
+                .collect();
+            settings.insert(e.key.to_string(), values);
+        }
+    }
     let checks_node = f.required("checks", "the policy")?;
     let Some(items) = checks_node.as_seq() else {
         return err(checks_node.span, "`checks` must be a list");
     };
-    let checks = items.iter().map(check).collect::<Result<Vec<_>>>()?;
+    let checks = items
+        .iter()
+        .map(|c| check(c, &settings))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Policy {
         id,
         name,
@@ -193,6 +213,7 @@ pub fn policy(root: &Node, origin: &str, builtin: bool) -> Result<Policy> {
         docs: f.opt_string("docs")?.unwrap_or_default(),
         references,
         checks,
+        settings,
         origin: origin.to_string(),
         builtin,
     })
@@ -202,7 +223,9 @@ const CHECK_KEYS: &[&str] = &[
     "on", "for_each", "when", "require", "forbid", "message", "report",
 ];
 
-fn check(n: &Node) -> Result<Check> {
+type Settings = std::collections::BTreeMap<String, Vec<String>>;
+
+fn check(n: &Node, settings: &Settings) -> Result<Check> {
     let f = Fields::new(n, "a check", CHECK_KEYS)?;
     let on_node = f.required("on", "the check")?;
     let on = selector(on_node)?;
@@ -216,7 +239,7 @@ fn check(n: &Node) -> Result<Check> {
             .flatten()
             .collect(),
     };
-    let cond_of = |key: &str| f.get(key).map(|c| cond(c, on.format)).transpose();
+    let cond_of = |key: &str| f.get(key).map(|c| cond(c, on.format, settings)).transpose();
     let when = cond_of("when")?;
     let require = cond_of("require")?;
     let forbid = cond_of("forbid")?;
@@ -372,9 +395,10 @@ const OPS: &[&str] = &[
     "is_guid",
     "looks_like_secret",
     "refers_to",
+    "registry_in",
 ];
 
-fn cond(n: &Node, format: Format) -> Result<Cond> {
+fn cond(n: &Node, format: Format, settings: &Settings) -> Result<Cond> {
     let Some(entries) = n.as_map() else {
         return err(
             n.span,
@@ -392,7 +416,7 @@ fn cond(n: &Node, format: Format) -> Result<Cond> {
         if items.is_empty() {
             return err(v.span, format!("`{key}` needs at least one condition"));
         }
-        items.iter().map(|i| cond(i, format)).collect()
+        items.iter().map(|i| cond(i, format, settings)).collect()
     };
     match first {
         Some(k @ ("all" | "any" | "not" | "related")) => {
@@ -406,15 +430,15 @@ fn cond(n: &Node, format: Format) -> Result<Cond> {
             Ok(match k {
                 "all" => Cond::All(list(v, k)?),
                 "any" => Cond::Any(list(v, k)?),
-                "not" => Cond::Not(Box::new(cond(v, format)?)),
-                _ => Cond::Related(Box::new(related(v, format)?)),
+                "not" => Cond::Not(Box::new(cond(v, format, settings)?)),
+                _ => Cond::Related(Box::new(related(v, format, settings)?)),
             })
         }
-        _ => leaf(n, format).map(Cond::Leaf),
+        _ => leaf(n, settings).map(Cond::Leaf),
     }
 }
 
-fn leaf(n: &Node, _format: Format) -> Result<Leaf> {
+fn leaf(n: &Node, settings: &Settings) -> Result<Leaf> {
     let mut allowed = vec!["path", "default"];
     allowed.extend_from_slice(OPS);
     let f = Fields::new(n, "a test", &allowed)?;
@@ -508,6 +532,28 @@ fn leaf(n: &Node, _format: Format) -> Result<Leaf> {
             Some("self") => Op::RefersToSelf,
             _ => return err(v.span, "`refers_to` takes `self`"),
         },
+        "registry_in" => {
+            let (setting, patterns) = match &v.value {
+                Value::Str(name) => match settings.get(&**name) {
+                    Some(defaults) => (Some(name.to_string()), defaults.clone()),
+                    None => {
+                        return err_help(
+                            v.span,
+                            format!("`registry_in: {name}` names no setting of this policy"),
+                            "declare it under `settings:` with its default patterns, or give a list of patterns",
+                        );
+                    }
+                },
+                _ => (
+                    None,
+                    strings(v, "registry_in")?
+                        .into_iter()
+                        .map(|(p, _)| p)
+                        .collect(),
+                ),
+            };
+            Op::RegistryIn(Patterns::new(setting, patterns).or_else(|e| err(v.span, e))?)
+        }
         _ => unreachable!("filtered to OPS"),
     };
     Ok(Leaf {
@@ -529,7 +575,7 @@ const RELATED_KEYS: &[&str] = &[
     "missing",
 ];
 
-fn related(n: &Node, subject_format: Format) -> Result<Related> {
+fn related(n: &Node, subject_format: Format, settings: &Settings) -> Result<Related> {
     let f = Fields::new(n, "`related`", RELATED_KEYS)?;
     let format = match f.get("format") {
         Some(fm) => {
@@ -584,7 +630,7 @@ fn related(n: &Node, subject_format: Format) -> Result<Related> {
             }
         }),
     };
-    let sub = |key: &str| f.get(key).map(|c| cond(c, format)).transpose();
+    let sub = |key: &str| f.get(key).map(|c| cond(c, format, settings)).transpose();
     let where_ = sub("where")?;
     let require = sub("require")?;
     let forbid = sub("forbid")?;

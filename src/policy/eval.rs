@@ -75,6 +75,7 @@ impl<'a> Scope<'a> {
             res,
             roots: Roots {
                 current: Hit::root(&res.root),
+                key: None,
                 pod: res.pod(),
                 resource: &res.root,
                 ignore_case: res.format == Format::Arm,
@@ -84,10 +85,11 @@ impl<'a> Scope<'a> {
         }
     }
 
-    pub fn with_current(self, current: Hit<'a>) -> Self {
+    pub fn with_current(self, current: Hit<'a>, key: Option<&'a Node>) -> Self {
         Scope {
             roots: Roots {
                 current,
+                key,
                 ..self.roots
             },
             ..self
@@ -271,6 +273,10 @@ fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<
             .unwrap_or(false),
         Op::IsGuid(b) => node.as_str().is_some_and(ops::is_guid) == *b,
         Op::LooksLikeSecret(b) => node.as_str().is_some_and(ops::looks_like_secret) == *b,
+        Op::RegistryIn(p) => node.as_str().is_some_and(|image| {
+            let (host, repo) = ops::image_registry(image);
+            p.set.is_match(&host) || p.set.is_match(&repo)
+        }),
         Op::RefersToSelf => match (node.as_str(), scope.subject.and_then(Resource::name)) {
             (Some(s), Some(name)) => s == name,
             _ => false,
@@ -323,8 +329,16 @@ pub fn run_check<'a>(
         }
         v
     };
-    for el in elements {
-        let scope = base.with_current(el);
+    // `$key` needs the element's mapping key as a node; they live for this call only.
+    let keys: Vec<Option<Node>> = elements
+        .iter()
+        .map(|h| {
+            h.key
+                .map(|k| Node::new(Value::Str(k.into()), h.key_span.unwrap_or(h.node.span)))
+        })
+        .collect();
+    for (el, key) in elements.into_iter().zip(&keys) {
+        let scope = base.with_current(el, key.as_ref());
         if let Some(w) = &check.when {
             match eval(w, &scope).verdict {
                 Tri::True => {}
@@ -376,7 +390,10 @@ fn make_finding(
     el: Hit<'_>,
     w: &Witness<'_>,
 ) -> RawFinding {
-    let steps = path::locate(&res.root, w.node).unwrap_or_default();
+    // A `$key` witness is not in the tree: locate its element instead.
+    let steps = path::locate(&res.root, w.node)
+        .or_else(|| path::locate(&res.root, el.node))
+        .unwrap_or_default();
     let node_path = path::display_steps(&steps);
     let template = check
         .message
@@ -390,7 +407,7 @@ fn make_finding(
             .value
             .map_or_else(|| "absent".to_string(), |n| n.value.to_string()),
         Var::Path => node_path.clone(),
-        Var::Item => el.node.get_str("name").unwrap_or("").to_string(),
+        Var::Item => el.node.get_str("name").or(el.key).unwrap_or("").to_string(),
     });
     RawFinding {
         check: cref,

@@ -5,12 +5,34 @@ use serde_json::{Value, json};
 
 pub fn policy_schema() -> Value {
     let path = json!({
-        "description": "A path into the resource (`spec.containers[*].image`, `metadata.labels[\"app/name\"]`); `$pod.` starts at a workload's pod template, `$resource.` at the document root. A list means: the first path that is present.",
+        "description": "A path into the resource (`spec.containers[*].image`, `metadata.labels[\"app/name\"]`); `$pod.` starts at a workload's pod template, `$resource.` at the document root, `$item` is the for_each element itself and `$key` its mapping key. A list means: the first path that is present.",
         "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]
     });
     let kinds = json!({
         "description": "A kind, `group/Kind`, `[KindA, KindB]`, `workload` (every pod-bearing kind) or `*`.",
         "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+    });
+    let test = json!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["path"],
+        "minProperties": 2,
+        "maxProperties": 3,
+        "properties": {
+            "path": path,
+            "default": {"description": "The value the platform uses when the field is absent."},
+            "equals": {}, "not_equals": {},
+            "in": {"type": "array"}, "not_in": {"type": "array"},
+            "exists": {"type": "boolean"}, "not_empty": {"type": "boolean"},
+            "contains": {},
+            "matches": {"type": "string", "format": "regex"}, "not_matches": {"type": "string", "format": "regex"},
+            "gt": {"type": "number"}, "lt": {"type": "number"},
+            "cidr_wider_than": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 128}, {"type": "string", "pattern": "^/?[0-9]{1,3}$"}]},
+            "is_guid": {"type": "boolean"},
+            "looks_like_secret": {"type": "boolean"},
+            "refers_to": {"const": "self"},
+            "registry_in": {"description": "The image's registry host or repository matches a glob: a list of patterns, or the name of a setting of this policy.", "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+        }
     });
     json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -29,6 +51,7 @@ pub fn policy_schema() -> Value {
             "help": {"type": "string", "description": "One imperative sentence: how to fix."},
             "docs": {"type": "string", "description": "Markdown: What it does / Why it matters / How to fix."},
             "references": {"type": "array", "items": {"type": "string"}},
+            "settings": {"type": "object", "description": "Named values users may override (`--setting NAME=...`), with their defaults.", "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}},
             "checks": {"type": "array", "items": {"$ref": "#/definitions/check"}}
         },
         "definitions": {
@@ -56,27 +79,7 @@ pub fn policy_schema() -> Value {
                     {"$ref": "#/definitions/test"}
                 ]
             },
-            "test": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["path"],
-                "minProperties": 2,
-                "maxProperties": 3,
-                "properties": {
-                    "path": path,
-                    "default": {"description": "The value the platform uses when the field is absent."},
-                    "equals": {}, "not_equals": {},
-                    "in": {"type": "array"}, "not_in": {"type": "array"},
-                    "exists": {"type": "boolean"}, "not_empty": {"type": "boolean"},
-                    "contains": {},
-                    "matches": {"type": "string", "format": "regex"}, "not_matches": {"type": "string", "format": "regex"},
-                    "gt": {"type": "number"}, "lt": {"type": "number"},
-                    "cidr_wider_than": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 128}, {"type": "string", "pattern": "^/?[0-9]{1,3}$"}]},
-                    "is_guid": {"type": "boolean"},
-                    "looks_like_secret": {"type": "boolean"},
-                    "refers_to": {"const": "self"}
-                }
-            },
+            "test": test,
             "related": {
                 "type": "object",
                 "additionalProperties": false,

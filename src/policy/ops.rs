@@ -21,6 +21,30 @@ pub fn cidr_wider_than(cidr: &str, bits: u8) -> Option<bool> {
     Some(prefix < bits)
 }
 
+/// The registry host and the repository (host/path, no tag or digest) of an image reference,
+/// as the container runtime resolves them: `nginx:1.25` is `docker.io/library/nginx`.
+pub fn image_registry(image: &str) -> (String, String) {
+    let image = image.trim();
+    let no_digest = image.split('@').next().unwrap_or(image);
+    // A tag is a `:` after the last `/` (a `:` before it is a registry port).
+    let name = match no_digest.rfind(':') {
+        Some(i) if !no_digest[i..].contains('/') => &no_digest[..i],
+        _ => no_digest,
+    };
+    let (first, rest) = name.split_once('/').unwrap_or(("", name));
+    let is_host = first.contains('.') || first.contains(':') || first == "localhost";
+    if is_host {
+        (
+            first.to_ascii_lowercase(),
+            format!("{}/{rest}", first.to_ascii_lowercase()),
+        )
+    } else if first.is_empty() {
+        ("docker.io".into(), format!("docker.io/library/{rest}"))
+    } else {
+        ("docker.io".into(), format!("docker.io/{name}"))
+    }
+}
+
 static GUID: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
         .expect("valid regex")
@@ -110,6 +134,41 @@ mod tests {
         assert!(!looks_like_secret("info"));
         assert!(!looks_like_secret("myregistry.azurecr.io/app:1.2.3"));
         assert!(!looks_like_secret("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+    }
+
+    #[test]
+    fn image_registries() {
+        let r = |i: &str| image_registry(i);
+        assert_eq!(
+            r("nginx"),
+            ("docker.io".into(), "docker.io/library/nginx".into())
+        );
+        assert_eq!(
+            r("nginx:1.25"),
+            ("docker.io".into(), "docker.io/library/nginx".into())
+        );
+        assert_eq!(
+            r("bitnami/redis:7"),
+            ("docker.io".into(), "docker.io/bitnami/redis".into())
+        );
+        assert_eq!(
+            r("contoso.azurecr.io/shop/api@sha256:abc"),
+            (
+                "contoso.azurecr.io".into(),
+                "contoso.azurecr.io/shop/api".into()
+            )
+        );
+        assert_eq!(
+            r("localhost:5000/app:dev"),
+            ("localhost:5000".into(), "localhost:5000/app".into())
+        );
+        assert_eq!(
+            r("mcr.microsoft.com/oss/nginx:1"),
+            (
+                "mcr.microsoft.com".into(),
+                "mcr.microsoft.com/oss/nginx".into()
+            )
+        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use crate::model::{Node, Span, Value};
+use crate::model::{Entry, Node, Span, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Root {
@@ -13,6 +13,8 @@ pub enum Root {
     Pod,
     /// The whole resource document.
     Resource,
+    /// The mapping key of the `for_each` element (`for_each: data[*]`), as a string.
+    Key,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -33,11 +35,15 @@ impl Path {
     pub fn parse(text: &str) -> Result<Path, String> {
         let (root, mut rest) = if let Some(r) = text.strip_prefix("$pod") {
             (Root::Pod, r)
+        } else if let Some(r) = text.strip_prefix("$key") {
+            (Root::Key, r)
+        } else if let Some(r) = text.strip_prefix("$item") {
+            (Root::Current, r)
         } else if let Some(r) = text.strip_prefix("$resource") {
             (Root::Resource, r)
         } else if text.starts_with('$') {
             return Err(format!(
-                "unknown path root in `{text}` (expected `$pod` or `$resource`)"
+                "unknown path root in `{text}` (expected `$pod`, `$resource`, `$item` or `$key`)"
             ));
         } else {
             (Root::Current, text)
@@ -98,8 +104,13 @@ impl Path {
                 chars = chars.strip_prefix('.').unwrap_or(chars);
             }
         }
-        if segs.is_empty() && root == Root::Current {
+        if segs.is_empty() && root == Root::Current && !text.starts_with("$item") {
             return Err("empty path".into());
+        }
+        if root == Root::Key && !segs.is_empty() {
+            return Err(format!(
+                "`$key` is a string and has no fields (in `{text}`)"
+            ));
         }
         Ok(Path {
             root,
@@ -118,6 +129,8 @@ impl Path {
 pub struct Hit<'a> {
     pub node: &'a Node,
     pub key_span: Option<Span>,
+    /// The mapping key that led to the node (`$key` inside a `for_each` over a mapping).
+    pub key: Option<&'a str>,
 }
 
 impl<'a> Hit<'a> {
@@ -125,6 +138,15 @@ impl<'a> Hit<'a> {
         Hit {
             node,
             key_span: None,
+            key: None,
+        }
+    }
+
+    pub fn entry(e: &'a Entry) -> Self {
+        Hit {
+            node: &e.value,
+            key_span: Some(e.key_span),
+            key: Some(&e.key),
         }
     }
 
@@ -152,6 +174,8 @@ pub enum Resolved<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct Roots<'a> {
     pub current: Hit<'a>,
+    /// The current element's key as a string node (`$key`), when it has one.
+    pub key: Option<&'a Node>,
     pub pod: Option<&'a Node>,
     pub resource: &'a Node,
     pub ignore_case: bool,
@@ -162,6 +186,10 @@ impl<'a> Roots<'a> {
         let start = match path.root {
             Root::Current => self.current,
             Root::Resource => Hit::root(self.resource),
+            Root::Key => match self.key {
+                Some(k) => return Resolved::Found(vec![Hit::root(k)]),
+                None => return Resolved::Absent(self.current),
+            },
             Root::Pod => match self.pod {
                 Some(p) => Hit::root(p),
                 None => return Resolved::Absent(Hit::root(self.resource)),
@@ -178,35 +206,30 @@ impl<'a> Roots<'a> {
                         unknown.get_or_insert(*h);
                         continue;
                     }
-                    Value::Map(entries) => {
-                        match seg {
-                            Seg::Key(k) => {
-                                let found = if self.ignore_case {
-                                    h.node.entry_ignore_case(k)
+                    Value::Map(entries) => match seg {
+                        Seg::Key(k) => {
+                            let found = if self.ignore_case {
+                                h.node.entry_ignore_case(k)
+                            } else {
+                                h.node.entry(k)
+                            };
+                            if let Some(e) = found {
+                                let hit = Hit::entry(e);
+                                if e.value.is_null() {
+                                    deepest = hit;
                                 } else {
-                                    h.node.entry(k)
-                                };
-                                if let Some(e) = found {
-                                    let hit = Hit {
-                                        node: &e.value,
-                                        key_span: Some(e.key_span),
-                                    };
-                                    if e.value.is_null() {
-                                        deepest = hit;
-                                    } else {
-                                        next.push(hit);
-                                    }
+                                    next.push(hit);
                                 }
                             }
-                            Seg::Wildcard => next.extend(
-                                entries.iter().filter(|e| !e.value.is_null()).map(|e| Hit {
-                                    node: &e.value,
-                                    key_span: Some(e.key_span),
-                                }),
-                            ),
-                            Seg::Index(_) => {}
                         }
-                    }
+                        Seg::Wildcard => next.extend(
+                            entries
+                                .iter()
+                                .filter(|e| !e.value.is_null())
+                                .map(Hit::entry),
+                        ),
+                        Seg::Index(_) => {}
+                    },
                     Value::Seq(items) => match seg {
                         Seg::Index(i) => {
                             if let Some(n) = items.get(*i).filter(|n| !n.is_null()) {

@@ -123,6 +123,8 @@ pub struct Policy {
     pub docs: String,
     pub references: Vec<String>,
     pub checks: Vec<Check>,
+    /// Named, user-overridable values and their defaults (`settings.trusted-registries`).
+    pub settings: std::collections::BTreeMap<String, Vec<String>>,
     /// Where the policy was read from (`policies/network/NET007.yaml`, or a user path).
     pub origin: String,
     pub builtin: bool,
@@ -191,6 +193,23 @@ pub enum Cond {
 }
 
 impl Cond {
+    /// Visits every operator, `related` sub-conditions included.
+    pub fn for_each_op_mut(&mut self, f: &mut dyn FnMut(&mut Op)) {
+        match self {
+            Cond::All(c) | Cond::Any(c) => c.iter_mut().for_each(|c| c.for_each_op_mut(f)),
+            Cond::Not(c) => c.for_each_op_mut(f),
+            Cond::Leaf(l) => f(&mut l.op),
+            Cond::Related(r) => {
+                for c in [&mut r.where_, &mut r.require, &mut r.forbid]
+                    .into_iter()
+                    .flatten()
+                {
+                    c.for_each_op_mut(f);
+                }
+            }
+        }
+    }
+
     pub fn has_related(&self) -> bool {
         match self {
             Cond::All(c) | Cond::Any(c) => c.iter().any(Cond::has_related),
@@ -228,6 +247,36 @@ pub enum Op {
     LooksLikeSecret(bool),
     /// The value names the resource under test (its name, or later its ARM id / TF address).
     RefersToSelf,
+    /// The value is a container image whose registry (or repository) matches a pattern.
+    RegistryIn(Patterns),
+}
+
+/// Glob patterns (`*.azurecr.io`), literal or taken from a named setting.
+#[derive(Debug)]
+pub struct Patterns {
+    pub setting: Option<String>,
+    pub patterns: Vec<String>,
+    pub set: globset::GlobSet,
+}
+
+impl Patterns {
+    pub fn new(setting: Option<String>, patterns: Vec<String>) -> Result<Self, String> {
+        let mut b = globset::GlobSetBuilder::new();
+        for p in &patterns {
+            b.add(
+                globset::GlobBuilder::new(p)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| format!("invalid pattern `{p}`: {e}"))?,
+            );
+        }
+        let set = b.build().map_err(|e| e.to_string())?;
+        Ok(Patterns {
+            setting,
+            patterns,
+            set,
+        })
+    }
 }
 
 impl Op {
