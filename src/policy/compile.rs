@@ -152,14 +152,13 @@ impl PolicySet {
                     .flatten()
                 {
                     cond.for_each_op_mut(&mut |op| {
-                        if let Op::RegistryIn(pats) = op {
-                            if let Some(values) =
+                        if let Op::RegistryIn(pats) = op
+                            && let Some(values) =
                                 pats.setting.as_ref().and_then(|s| overrides.get(s))
-                            {
-                                match Patterns::new(pats.setting.clone(), values.clone()) {
-                                    Ok(new) => *pats = new,
-                                    Err(e) => problem = Some(e),
-                                }
+                        {
+                            match Patterns::new(pats.setting.clone(), values.clone()) {
+                                Ok(new) => *pats = new,
+                                Err(e) => problem = Some(e),
                             }
                         }
                     });
