@@ -112,3 +112,15 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+#[test]
+fn docs_rules_md_is_current() {
+    let set = PolicySet::load(&[]).expect("built-in policies load");
+    let want = akslint::policy::catalog::markdown(&set);
+    let path = root().join("docs/rules.md");
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
+    );
+}

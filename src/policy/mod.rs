@@ -1,5 +1,6 @@
 //! The declarative policy language: file schema, loading, compilation, evaluation.
 
+pub mod catalog;
 pub mod compile;
 pub mod decode;
 pub mod eval;
