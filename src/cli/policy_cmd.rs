@@ -25,6 +25,20 @@ pub fn test(dirs: &[PathBuf], only: &[String]) -> Result<u8> {
                 .join("policies"),
         );
     }
+    if tested.is_empty() {
+        return Err(miette::miette!(
+            "no policy files (*.yaml) in {}",
+            dirs.iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if let Some(missing) = only.iter().find(|id| !tested.iter().any(|p| &p.id == *id)) {
+        return Err(miette::miette!(
+            "--only {missing}: no such policy among those tested"
+        ));
+    }
     let ids: Vec<String> = tested
         .iter()
         .map(|p| p.id.clone())
