@@ -15,7 +15,9 @@ use crate::policy::compile::PolicySet;
 use crate::policy::eval::{RawFinding, run_check};
 use crate::policy::relate::Index;
 use crate::policy::schema::Report;
-use crate::source::detect::{JsonKind, Syntax, classify_json, sniff, syntax_for};
+use crate::source::detect::{
+    JsonKind, Syntax, classify_json, is_kubernetes_object, sniff, syntax_for,
+};
 use crate::source::{Limits, LineIndex, json, scalar::Schema, strip_bom, yaml};
 
 /// Files larger than this are refused with AKL003 rather than read into memory.
@@ -274,8 +276,16 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         bytes: 0,
     };
     let path = input.display.clone();
+    // A file named explicitly without an extension (`~/.kube/config`) is read as YAML, but
+    // only counts as an input if it parses and holds Kubernetes objects: a Makefile passed by
+    // a pre-commit hook must not become a parse error.
+    let mut tentative = false;
     let syntax = match (opts.input_format, syntax_for(&path)) {
         (InputFormat::Auto, Some(s)) => s,
+        (InputFormat::Auto, None) if input.explicit && !has_extension(&path) => {
+            tentative = true;
+            Syntax::Yaml
+        }
         (InputFormat::Auto, None) if matches!(input.origin, Origin::File(_)) => return out,
         _ => match &input.origin {
             Origin::Stdin(t) => syntax_for(&path).unwrap_or_else(|| sniff(t)),
@@ -300,6 +310,13 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         Arc::from(text)
     };
     let (docs, helm) = match syntax {
+        Syntax::Yaml if tentative => {
+            let stream = yaml::load(text, Schema::Yaml11, opts.limits);
+            if stream.error.is_some() || !stream.docs.iter().any(is_kubernetes_object) {
+                return out;
+            }
+            parse_yaml(text, &path, set, opts.limits, &mut out)
+        }
         Syntax::Yaml => parse_yaml(text, &path, set, opts.limits, &mut out),
         Syntax::Json => match parse_json(text, &path, set, opts.limits, &mut out) {
             Some(docs) => (docs, SourceMap::default()),
@@ -340,6 +357,10 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         }
     }
     out
+}
+
+fn has_extension(path: &str) -> bool {
+    std::path::Path::new(path).extension().is_some()
 }
 
 /// A syntax error (AKL001) or a refused input (AKL003) of a file, at the parser's position.

@@ -25,7 +25,7 @@ pub fn policy_schema() -> Value {
             "in": {"type": "array"}, "not_in": {"type": "array"},
             "exists": {"type": "boolean"}, "not_empty": {"type": "boolean"},
             "contains": {},
-            "matches": {"type": "string", "format": "regex"}, "not_matches": {"type": "string", "format": "regex"},
+            "matches": {"type": "string", "description": "Rust regex syntax (linear time)."}, "not_matches": {"type": "string", "description": "Rust regex syntax (linear time)."},
             "gt": {"type": "number"}, "lt": {"type": "number"},
             "cidr_wider_than": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 128}, {"type": "string", "pattern": "^/?[0-9]{1,3}$"}]},
             "is_guid": {"type": "boolean"},
