@@ -1006,3 +1006,22 @@ fn closed_stdout_is_not_an_error() {
         assert!(r.stderr.is_empty(), "{args:?}: {r:?}");
     }
 }
+
+#[test]
+fn explicitly_named_extensionless_files_are_read_only_when_they_hold_kubernetes_objects() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "config",
+        "apiVersion: v1\nkind: Config\nusers:\n  - name: u\n    user:\n      token: abc\n",
+    );
+    write(dir.path(), "Makefile", "all:\n\tcargo build\n");
+    let r = run_in(
+        dir.path(),
+        &["check", "config", "Makefile", "--format", "concise", "--select", "SEC009"],
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(r.lines(), vec!["config:6:14: CRITICAL SEC009 kubeconfig holds a credential at `users[0].user.token`"]);
+    assert!(r.stderr.contains("skipped Makefile"), "{r:?}");
+    assert!(!r.stdout.contains("AKL001"));
+}
