@@ -390,3 +390,23 @@ fn registry_patterns_come_from_settings_that_users_override() {
     overrides.insert("no-such-setting".to_string(), vec![]);
     assert!(set.apply_settings(&overrides).is_err());
 }
+
+#[test]
+fn registry_host_patterns_do_not_match_look_alike_repositories() {
+    let text = "id: T014\nname: t\narea: workload\nseverity: low\ntitle: t\nmessage: \"{value}\"\nhelp: h.\nchecks:\n  - on: kubernetes workload\n    for_each: containers\n    require: {path: image, registry_in: ['*.azurecr.io', 'ghcr.io/acme/*']}\n";
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    - {name: a, image: 'attacker/evil.azurecr.io:1.0'}\n    - {name: b, image: 'evil.example/x.azurecr.io:1.0'}\n    - {name: c, image: x.azurecr.io}\n    - {name: d, image: 'ghcr.io/acme/team/app:2'}\n    - {name: e, image: 'ghcr.io/other/app:2'}\n";
+    let (findings, _, _) = lint(
+        vec![parse_policy(text, "t.yaml", None, false).unwrap()],
+        &[("p.yaml", pod)],
+    );
+    let values: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(
+        values,
+        vec![
+            "attacker/evil.azurecr.io:1.0",
+            "evil.example/x.azurecr.io:1.0",
+            "x.azurecr.io",
+            "ghcr.io/other/app:2"
+        ]
+    );
+}

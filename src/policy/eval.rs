@@ -273,10 +273,7 @@ fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<
             .unwrap_or(false),
         Op::IsGuid(b) => node.as_str().is_some_and(ops::is_guid) == *b,
         Op::LooksLikeSecret(b) => node.as_str().is_some_and(ops::looks_like_secret) == *b,
-        Op::RegistryIn(p) => node.as_str().is_some_and(|image| {
-            let (host, repo) = ops::image_registry(image);
-            p.set.is_match(&host) || p.set.is_match(&repo)
-        }),
+        Op::RegistryIn(p) => node.as_str().is_some_and(|image| p.trusts_image(image)),
         Op::RefersToSelf => match (node.as_str(), scope.subject.and_then(Resource::name)) {
             (Some(s), Some(name)) => s == name,
             _ => false,

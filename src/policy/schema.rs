@@ -251,31 +251,43 @@ pub enum Op {
     RegistryIn(Patterns),
 }
 
-/// Glob patterns (`*.azurecr.io`), literal or taken from a named setting.
+/// Glob patterns (`*.azurecr.io`), literal or taken from a named setting. A pattern without a
+/// `/` names registry hosts; one with a `/` names repositories (`ghcr.io/acme/*`).
 #[derive(Debug)]
 pub struct Patterns {
     pub setting: Option<String>,
     pub patterns: Vec<String>,
-    pub set: globset::GlobSet,
+    pub hosts: globset::GlobSet,
+    pub repositories: globset::GlobSet,
 }
 
 impl Patterns {
     pub fn new(setting: Option<String>, patterns: Vec<String>) -> Result<Self, String> {
-        let mut b = globset::GlobSetBuilder::new();
+        let mut hosts = globset::GlobSetBuilder::new();
+        let mut repositories = globset::GlobSetBuilder::new();
         for p in &patterns {
-            b.add(
-                globset::GlobBuilder::new(p)
-                    .case_insensitive(true)
-                    .build()
-                    .map_err(|e| format!("invalid pattern `{p}`: {e}"))?,
-            );
+            let glob = globset::GlobBuilder::new(p)
+                .case_insensitive(true)
+                .build()
+                .map_err(|e| format!("invalid pattern `{p}`: {e}"))?;
+            if p.contains('/') {
+                repositories.add(glob);
+            } else {
+                hosts.add(glob);
+            }
         }
-        let set = b.build().map_err(|e| e.to_string())?;
         Ok(Patterns {
             setting,
             patterns,
-            set,
+            hosts: hosts.build().map_err(|e| e.to_string())?,
+            repositories: repositories.build().map_err(|e| e.to_string())?,
         })
+    }
+
+    /// Whether an image reference comes from a trusted registry or repository.
+    pub fn trusts_image(&self, image: &str) -> bool {
+        let (host, repository) = super::ops::image_registry(image);
+        self.hosts.is_match(&host) || self.repositories.is_match(&repository)
     }
 }
 
