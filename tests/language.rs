@@ -410,3 +410,16 @@ fn registry_host_patterns_do_not_match_look_alike_repositories() {
         ]
     );
 }
+
+#[test]
+fn for_each_containers_takes_only_objects() {
+    let p = policy(
+        "T015",
+        "  - on: kubernetes workload\n    for_each: containers\n    forbid: {path: name, exists: true}\n",
+    );
+    // A malformed `containers:` mapping: its values are not containers.
+    let doc = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n    image: nginx\n    name: app\n";
+    let (findings, _, result) = lint(vec![p], &[("m.yaml", doc)]);
+    assert!(findings.is_empty(), "{findings:?}");
+    assert_eq!(result.stats[0], Default::default());
+}

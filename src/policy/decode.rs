@@ -239,6 +239,9 @@ fn check(n: &Node, settings: &Settings) -> Result<Check> {
             .flatten()
             .collect(),
     };
+    let for_each_objects_only = f
+        .get("for_each")
+        .is_some_and(|fe| fe.as_str() == Some("containers"));
     let cond_of = |key: &str| f.get(key).map(|c| cond(c, on.format, settings)).transpose();
     let when = cond_of("when")?;
     let require = cond_of("require")?;
@@ -277,6 +280,7 @@ fn check(n: &Node, settings: &Settings) -> Result<Check> {
     Ok(Check {
         on,
         for_each,
+        for_each_objects_only,
         when,
         require,
         forbid,

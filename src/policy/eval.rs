@@ -321,7 +321,10 @@ pub fn run_check<'a>(
         let mut v = Vec::new();
         for p in &check.for_each {
             if let Resolved::Found(hits) = base.roots.resolve(p) {
-                v.extend(hits.into_iter().filter(|h| !h.node.is_unknown()));
+                v.extend(hits.into_iter().filter(|h| {
+                    !h.node.is_unknown()
+                        && (!check.for_each_objects_only || h.node.as_map().is_some())
+                }));
             }
         }
         v

@@ -145,6 +145,9 @@ pub struct Check {
     pub on: Selector,
     /// Paths whose elements are each evaluated on their own (`containers` expands to three).
     pub for_each: Vec<Path>,
+    /// Only mapping elements count (`for_each: containers`: a malformed `containers:` mapping
+    /// must not turn its values into containers).
+    pub for_each_objects_only: bool,
     pub when: Option<Cond>,
     pub require: Option<Cond>,
     pub forbid: Option<Cond>,
