@@ -423,3 +423,15 @@ fn for_each_containers_takes_only_objects() {
     assert!(findings.is_empty(), "{findings:?}");
     assert_eq!(result.stats[0], Default::default());
 }
+
+#[test]
+fn kinds_can_be_qualified_by_any_api_group() {
+    let p = policy(
+        "T016",
+        "  - on: kubernetes projectcalico.org/GlobalNetworkPolicy\n    forbid: {path: kind, exists: true}\n",
+    );
+    let docs = "apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: a}\n---\napiVersion: example.com/v1\nkind: GlobalNetworkPolicy\nmetadata: {name: b}\n";
+    let (findings, _, _) = lint(vec![p], &[("g.yaml", docs)]);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].span.start.line, 2);
+}

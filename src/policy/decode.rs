@@ -336,11 +336,11 @@ fn selector(n: &Node) -> Result<Selector> {
             "write `on: kubernetes <kinds>`, `on: arm <type>` or `on: terraform <type>`",
         );
     };
-    let kinds = kind_set(rest.trim(), n.span)?;
+    let kinds = kind_set(rest.trim(), n.span, format)?;
     Ok(Selector { format, kinds })
 }
 
-fn kind_set(text: &str, span: Span) -> Result<KindSet> {
+fn kind_set(text: &str, span: Span, format: Format) -> Result<KindSet> {
     match text {
         "" => err(
             span,
@@ -357,7 +357,7 @@ fn kind_set(text: &str, span: Span) -> Result<KindSet> {
                 .split(',')
                 .map(str::trim)
                 .filter(|k| !k.is_empty())
-                .map(kind_name)
+                .map(|k| kind_name(k, format))
                 .collect::<Vec<_>>();
             if kinds.is_empty() {
                 return err(span, "empty kind list");
@@ -367,15 +367,15 @@ fn kind_set(text: &str, span: Span) -> Result<KindSet> {
     }
 }
 
-/// `Kind`, `group/Kind`, or for ARM a full type `Microsoft.X/y` (kept whole as the kind).
-fn kind_name(text: &str) -> KindName {
+/// Kubernetes: `Kind` or `group/Kind` (`aadpodidentity.k8s.io/AzureIdentity`,
+/// `projectcalico.org/GlobalNetworkPolicy`). ARM and Terraform: the whole type
+/// (`Microsoft.ContainerService/managedClusters`).
+fn kind_name(text: &str, format: Format) -> KindName {
     match text.rsplit_once('/') {
-        Some((g, k)) if !g.contains('.') || g.ends_with(".io") || g.ends_with(".k8s.io") => {
-            KindName {
-                group: Some(g.to_string()),
-                kind: k.to_string(),
-            }
-        }
+        Some((g, k)) if format == Format::Kubernetes => KindName {
+            group: Some(g.to_string()),
+            kind: k.to_string(),
+        },
         _ => KindName {
             group: None,
             kind: text.to_string(),
@@ -596,10 +596,10 @@ fn related(n: &Node, subject_format: Format, settings: &Settings) -> Result<Rela
         Value::Seq(_) => KindSet::Kinds(
             strings(kinds_node, "kind")?
                 .iter()
-                .map(|(s, _)| kind_name(s))
+                .map(|(s, _)| kind_name(s, format))
                 .collect(),
         ),
-        _ => kind_set(&string(kinds_node, "kind")?, kinds_node.span)?,
+        _ => kind_set(&string(kinds_node, "kind")?, kinds_node.span, format)?,
     };
     let same_namespace = match f.get("namespace") {
         None => false,
