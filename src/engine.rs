@@ -13,6 +13,7 @@ use crate::finding::{Finding, PolicyStats, RelatedLocation, fingerprint};
 use crate::model::{Node, Pos, Resource, Span};
 use crate::policy::compile::PolicySet;
 use crate::policy::eval::{RawFinding, run_check};
+use crate::policy::path::Locator;
 use crate::policy::relate::Index;
 use crate::policy::schema::Report;
 use crate::source::detect::{
@@ -121,9 +122,18 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
             .map(|res| {
                 let mut raw = Vec::new();
                 let mut stats = vec![PolicyStats::default(); set.policies.len()];
+                let mut locator = Locator::default();
                 for cref in set.applicable(res) {
                     if set.check(cref).needs_index {
-                        run_check(set, cref, res, Some(&index), &mut raw, &mut stats[cref.0]);
+                        run_check(
+                            set,
+                            cref,
+                            res,
+                            Some(&index),
+                            &mut locator,
+                            &mut raw,
+                            &mut stats[cref.0],
+                        );
                     }
                 }
                 let findings = raw
@@ -133,6 +143,12 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
                 (findings, stats)
             })
             .collect();
+        drop(index);
+        // Freeing many kept trees is real work: do it on every core.
+        std::mem::take(&mut kept)
+            .into_par_iter()
+            .with_min_len(64)
+            .for_each(drop);
         for (f, s) in relational {
             result.findings.extend(f);
             for (acc, s) in result.stats.iter_mut().zip(&s) {
@@ -345,9 +361,18 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     for res in resources {
         let checks = set.applicable(&res);
         let relevant = set.is_relation_relevant(&res, &checks);
+        let mut locator = Locator::default();
         for &cref in &checks {
             if !set.check(cref).needs_index {
-                run_check(set, cref, &res, None, &mut raw, &mut out.stats[cref.0]);
+                run_check(
+                    set,
+                    cref,
+                    &res,
+                    None,
+                    &mut locator,
+                    &mut raw,
+                    &mut out.stats[cref.0],
+                );
             }
         }
         out.findings

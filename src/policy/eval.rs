@@ -310,6 +310,7 @@ pub fn run_check<'a>(
     cref: CheckRef,
     res: &'a Resource,
     index: Option<&'a Index<'a>>,
+    locator: &mut path::Locator,
     out: &mut Vec<RawFinding>,
     stats: &mut PolicyStats,
 ) {
@@ -351,11 +352,22 @@ pub fn run_check<'a>(
         }
         if let Some(r) = &check.require {
             let o = eval(r, &scope);
-            tally(o, Tri::False, set, cref, check, res, el, out, stats);
+            tally(
+                o,
+                Tri::False,
+                set,
+                cref,
+                check,
+                res,
+                el,
+                locator,
+                out,
+                stats,
+            );
         }
         if let Some(f) = &check.forbid {
             let o = eval(f, &scope);
-            tally(o, Tri::True, set, cref, check, res, el, out, stats);
+            tally(o, Tri::True, set, cref, check, res, el, locator, out, stats);
         }
     }
 }
@@ -369,6 +381,7 @@ fn tally<'a>(
     check: &'a Check,
     res: &'a Resource,
     el: Hit<'a>,
+    locator: &mut path::Locator,
     out: &mut Vec<RawFinding>,
     stats: &mut PolicyStats,
 ) {
@@ -378,7 +391,7 @@ fn tally<'a>(
         stats.passed += 1;
     } else {
         stats.failed += 1;
-        out.push(make_finding(set, cref, check, res, el, &o.witness));
+        out.push(make_finding(set, cref, check, res, el, &o.witness, locator));
     }
 }
 
@@ -389,11 +402,9 @@ fn make_finding(
     res: &Resource,
     el: Hit<'_>,
     w: &Witness<'_>,
+    locator: &mut path::Locator,
 ) -> RawFinding {
-    // A `$key` witness is not in the tree: locate its element instead.
-    let steps = path::locate(&res.root, w.node)
-        .or_else(|| path::locate(&res.root, el.node))
-        .unwrap_or_default();
+    let steps = locator.path_of(&res.root, el.node, w.node);
     let node_path = path::display_steps(&steps);
     let template = check
         .message

@@ -261,17 +261,21 @@ impl<'a> Roots<'a> {
 }
 
 /// Segments from `root` to the node at address `target`, found by a depth-first search.
-/// Used only when a finding is made, so the cost stays off the hot path; recursion is bounded
-/// by the loaders' depth limit.
+/// Used only when a finding is made; it borrows keys on the way and copies only the result.
+/// Recursion is bounded by the loaders' depth limit.
 pub fn locate(root: &Node, target: &Node) -> Option<Vec<PathStep>> {
-    fn walk(node: &Node, target: &Node, steps: &mut Vec<PathStep>) -> bool {
+    enum Step<'n> {
+        Key(&'n str),
+        Item(usize, &'n Node),
+    }
+    fn walk<'n>(node: &'n Node, target: &Node, steps: &mut Vec<Step<'n>>) -> bool {
         if std::ptr::eq(node, target) {
             return true;
         }
         match &node.value {
             Value::Map(entries) => {
                 for e in entries {
-                    steps.push(PathStep::Key(e.key.to_string()));
+                    steps.push(Step::Key(&e.key));
                     if walk(&e.value, target, steps) {
                         return true;
                     }
@@ -280,10 +284,7 @@ pub fn locate(root: &Node, target: &Node) -> Option<Vec<PathStep>> {
             }
             Value::Seq(items) => {
                 for (index, n) in items.iter().enumerate() {
-                    steps.push(PathStep::Item {
-                        index,
-                        name: n.get_str("name").map(str::to_string),
-                    });
+                    steps.push(Step::Item(index, n));
                     if walk(n, target, steps) {
                         return true;
                     }
@@ -295,7 +296,48 @@ pub fn locate(root: &Node, target: &Node) -> Option<Vec<PathStep>> {
         false
     }
     let mut steps = Vec::new();
-    walk(root, target, &mut steps).then_some(steps)
+    walk(root, target, &mut steps).then(|| {
+        steps
+            .into_iter()
+            .map(|s| match s {
+                Step::Key(k) => PathStep::Key(k.to_string()),
+                Step::Item(index, n) => PathStep::Item {
+                    index,
+                    name: n.get_str("name").map(str::to_string),
+                },
+            })
+            .collect()
+    })
+}
+
+/// Finds where findings sit in one resource, remembering the path of each `for_each` element
+/// so the many findings about one container search only that container.
+#[derive(Default)]
+pub struct Locator {
+    elements: std::collections::HashMap<usize, Vec<PathStep>>,
+}
+
+impl Locator {
+    pub fn path_of(&mut self, root: &Node, element: &Node, target: &Node) -> Vec<PathStep> {
+        if !std::ptr::eq(element, root) {
+            if let Some(inner) = locate(element, target) {
+                let mut steps = self.element_path(root, element).to_vec();
+                steps.extend(inner);
+                return steps;
+            }
+        }
+        match locate(root, target) {
+            Some(steps) => steps,
+            // A `$key` witness is not in the tree: use its element.
+            None => self.element_path(root, element).to_vec(),
+        }
+    }
+
+    fn element_path(&mut self, root: &Node, element: &Node) -> &[PathStep] {
+        self.elements
+            .entry(element as *const Node as usize)
+            .or_insert_with(|| locate(root, element).unwrap_or_default())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -12,32 +12,46 @@ use crate::model::{Format, Resource};
 pub struct Index<'a> {
     all: Vec<&'a Resource>,
     by_kind: HashMap<(Format, &'a str), Vec<&'a Resource>>,
+    /// Most relations name the object they want (a pod's ServiceAccount): a direct lookup
+    /// keeps the relation pass linear in the number of subjects.
+    by_name: HashMap<(Format, &'a str, &'a str), Vec<&'a Resource>>,
 }
 
 impl<'a> Index<'a> {
     pub fn new(resources: impl IntoIterator<Item = &'a Resource>) -> Self {
         let all: Vec<&Resource> = resources.into_iter().collect();
         let mut by_kind: HashMap<(Format, &str), Vec<&Resource>> = HashMap::new();
+        let mut by_name: HashMap<(Format, &str, &str), Vec<&Resource>> = HashMap::new();
         for r in &all {
             by_kind.entry((r.format, r.kind())).or_default().push(r);
+            if let Some(name) = r.name() {
+                by_name
+                    .entry((r.format, r.kind(), name))
+                    .or_default()
+                    .push(r);
+            }
         }
-        Index { all, by_kind }
+        Index {
+            all,
+            by_kind,
+            by_name,
+        }
     }
 
-    fn candidates(
-        &self,
+    fn candidates<'s>(
+        &'s self,
         format: Format,
         kinds: &'a KindSet,
-    ) -> Box<dyn Iterator<Item = &'a Resource> + '_> {
+        name: Option<&'s str>,
+    ) -> Box<dyn Iterator<Item = &'a Resource> + 's> {
         match kinds {
             KindSet::Kinds(list) if format != Format::Arm => Box::new(
                 list.iter()
-                    .flat_map(move |k| {
-                        self.by_kind
-                            .get(&(format, k.kind.as_str()))
-                            .into_iter()
-                            .flatten()
+                    .flat_map(move |k| match name {
+                        Some(n) => self.by_name.get(&(format, k.kind.as_str(), n)),
+                        None => self.by_kind.get(&(format, k.kind.as_str())),
                     })
+                    .flatten()
                     .copied()
                     .filter(move |r| kinds_match(kinds, r)),
             ),
@@ -123,7 +137,7 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
     let mut any_candidate = false;
     let mut unknown = false;
     let mut first_failure: Option<Witness<'a>> = None;
-    for cand in index.candidates(rel.format, &rel.kinds) {
+    for cand in index.candidates(rel.format, &rel.kinds, wanted_name) {
         if std::ptr::eq(cand, scope.res) {
             continue;
         }
