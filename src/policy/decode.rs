@@ -1,8 +1,6 @@
 //! Reading a policy file's spanned tree into the compiled form, with errors that point at the
 //! offending node.
 
-use regex::RegexBuilder;
-
 use super::path::Path;
 use super::schema::*;
 use super::template::Template;
@@ -489,11 +487,9 @@ fn leaf(n: &Node, settings: &Settings) -> Result<Leaf> {
                 Ok,
             )
     };
-    let regex = |v: &Node| -> Result<regex::Regex> {
+    let regex = |v: &Node| -> Result<LazyRegex> {
         let pattern = string(v, &op_entry.key)?;
-        RegexBuilder::new(&pattern)
-            .size_limit(1 << 20)
-            .build()
+        LazyRegex::new(&pattern)
             .or_else(|e| err(v.span, format!("invalid regular expression: {e}")))
     };
     let list = |v: &Node| -> Result<Vec<Node>> {

@@ -319,12 +319,12 @@ pub struct Locator {
 
 impl Locator {
     pub fn path_of(&mut self, root: &Node, element: &Node, target: &Node) -> Vec<PathStep> {
-        if !std::ptr::eq(element, root) {
-            if let Some(inner) = locate(element, target) {
-                let mut steps = self.element_path(root, element).to_vec();
-                steps.extend(inner);
-                return steps;
-            }
+        if !std::ptr::eq(element, root)
+            && let Some(inner) = locate(element, target)
+        {
+            let mut steps = self.element_path(root, element).to_vec();
+            steps.extend(inner);
+            return steps;
         }
         match locate(root, target) {
             Some(steps) => steps,

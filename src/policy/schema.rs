@@ -241,8 +241,8 @@ pub enum Op {
     Exists(bool),
     NotEmpty(bool),
     Contains(Node),
-    Matches(Regex),
-    NotMatches(Regex),
+    Matches(LazyRegex),
+    NotMatches(LazyRegex),
     Gt(f64),
     Lt(f64),
     CidrWiderThan(u8),
@@ -252,6 +252,41 @@ pub enum Op {
     RefersToSelf,
     /// The value is a container image whose registry (or repository) matches a pattern.
     RegistryIn(Patterns),
+}
+
+/// A regular expression checked when the policy loads but compiled on first use: most runs
+/// (one file in an editor or a pre-commit hook) never reach most patterns, and compiling them
+/// all would dominate start-up.
+#[derive(Debug)]
+pub struct LazyRegex {
+    pattern: String,
+    compiled: std::sync::OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    /// Fails with the parser's message when `pattern` is not a valid Rust regex.
+    pub fn new(pattern: &str) -> Result<Self, String> {
+        regex_syntax::Parser::new()
+            .parse(pattern)
+            .map_err(|e| e.to_string())?;
+        Ok(LazyRegex {
+            pattern: pattern.to_string(),
+            compiled: std::sync::OnceLock::new(),
+        })
+    }
+
+    pub fn is_match(&self, text: &str) -> bool {
+        self.compiled
+            .get_or_init(|| {
+                // Validated in `new`; only the compiled-size limit can still refuse it, and
+                // then the panic becomes an AKL004 finding rather than a silent pass.
+                regex::RegexBuilder::new(&self.pattern)
+                    .size_limit(1 << 24)
+                    .build()
+                    .unwrap_or_else(|e| panic!("policy regex `{}`: {e}", self.pattern))
+            })
+            .is_match(text)
+    }
 }
 
 /// Glob patterns (`*.azurecr.io`), literal or taken from a named setting. A pattern without a
