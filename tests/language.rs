@@ -269,7 +269,15 @@ fn unknown_values_give_unknown_verdicts_not_findings() {
     let mut out = Vec::new();
     let mut stats = Default::default();
     for c in 0..3 {
-        run_check(&set, (0, c), &res, None, &mut out, &mut stats);
+        run_check(
+            &set,
+            (0, c),
+            &res,
+            None,
+            &mut Default::default(),
+            &mut out,
+            &mut stats,
+        );
     }
     assert!(out.is_empty());
     assert_eq!((stats.passed, stats.unknown), (1, 2));
