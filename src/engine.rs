@@ -484,7 +484,7 @@ fn to_finding(
 ) -> Finding {
     let policy = &set.policies[raw.check.0];
     let path = path.clone();
-    let mut related = raw.related;
+    let mut related = Vec::new();
     if let Some(t) = &res.helm_source {
         related.push(RelatedLocation {
             path: t.as_ref().into(),

@@ -180,24 +180,19 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         result: &result,
         set: &set,
         color,
-        statistics: args.statistics,
         version: akslint::VERSION,
     };
     let mut buf = Vec::new();
+    render::render(args.format, &ctx, &mut buf).into_diagnostic()?;
     if args.quiet && args.format == OutputFormat::Human {
-        // Findings without the summary line.
-        let quiet_ctx = Context { ..ctx };
-        render::render(OutputFormat::Human, &quiet_ctx, &mut buf).into_diagnostic()?;
-        if let Some(pos) = buf[..buf.len().saturating_sub(1)]
-            .iter()
-            .rposition(|&b| b == b'\n')
-        {
-            buf.truncate(pos + 1);
-        } else {
-            buf.clear();
-        }
-    } else {
-        render::render(args.format, &ctx, &mut buf).into_diagnostic()?;
+        // Findings without the summary line (the last line).
+        let body = buf.len().saturating_sub(1);
+        buf.truncate(
+            buf[..body]
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1),
+        );
     }
     match &args.output {
         Some(path) => write_atomic(path, &buf)?,

@@ -6,7 +6,7 @@ use super::path::{self, Hit, Resolved, Roots};
 use super::relate::{self, Index};
 use super::schema::{Check, Cond, Leaf, Op};
 use super::template::Var;
-use crate::finding::{PolicyStats, RelatedLocation};
+use crate::finding::PolicyStats;
 use crate::model::{Format, Node, Resource, Span, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -300,7 +300,6 @@ pub struct RawFinding {
     pub span: Span,
     pub node_path: String,
     pub stable_path: String,
-    pub related: Vec<RelatedLocation>,
     pub related_file: Option<(usize, Span, String)>,
 }
 
@@ -426,7 +425,6 @@ fn make_finding(
         span: w.span,
         stable_path: path::stable_steps(&steps),
         node_path,
-        related: Vec::new(),
         related_file: w
             .related
             .map(|(r, span)| (r.file, span, format!("related {}", r.id))),

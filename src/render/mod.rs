@@ -32,8 +32,6 @@ pub struct Context<'a> {
     pub result: &'a RunResult,
     pub set: &'a PolicySet,
     pub color: bool,
-    /// Show suppressed-by-baseline etc. counts, statistics, ... (human only).
-    pub statistics: bool,
     pub version: &'a str,
 }
 
