@@ -326,14 +326,10 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         Arc::from(text)
     };
     let (docs, helm) = match syntax {
-        Syntax::Yaml if tentative => {
-            let stream = yaml::load(text, Schema::Yaml11, opts.limits);
-            if stream.error.is_some() || !stream.docs.iter().any(is_kubernetes_object) {
-                return out;
-            }
-            parse_yaml(text, &path, set, opts.limits, &mut out)
-        }
-        Syntax::Yaml => parse_yaml(text, &path, set, opts.limits, &mut out),
+        Syntax::Yaml => match parse_yaml(text, &path, set, opts.limits, tentative, &mut out) {
+            Some(parsed) => parsed,
+            None => return out,
+        },
         Syntax::Json => match parse_json(text, &path, set, opts.limits, &mut out) {
             Some(docs) => (docs, SourceMap::default()),
             None => {
@@ -415,14 +411,20 @@ fn parse_problem(
 }
 
 /// The documents of a YAML stream (those before a syntax error too) and its Helm sources.
+/// A `tentative` file (named without an extension) is `None` unless it parses cleanly and
+/// holds a Kubernetes object.
 fn parse_yaml(
     text: &str,
     path: &Arc<str>,
     set: &PolicySet,
     limits: Limits,
+    tentative: bool,
     out: &mut FileOutcome,
-) -> (Vec<Node>, SourceMap) {
+) -> Option<(Vec<Node>, SourceMap)> {
     let stream = yaml::load(text, Schema::Yaml11, limits);
+    if tentative && (stream.error.is_some() || !stream.docs.iter().any(is_kubernetes_object)) {
+        return None;
+    }
     for d in &stream.duplicates {
         linter_finding(
             set,
@@ -439,7 +441,7 @@ fn parse_yaml(
     if let Some(e) = &stream.error {
         parse_problem(set, path, e.is_limit(), "YAML", e.pos(), e, out);
     }
-    (stream.docs, SourceMap::scan(text))
+    Some((stream.docs, SourceMap::scan(text)))
 }
 
 /// The Kubernetes document of a JSON file; `None` when there is nothing to lint (recording
