@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::adapt::{helm::SourceMap, kubernetes};
+use crate::adapt::{arm, helm::SourceMap, kubernetes};
 use crate::discover::{Input, Origin};
 use crate::finding::{Finding, PolicyStats, RelatedLocation, fingerprint};
-use crate::model::{Node, Pos, Resource, Span};
+use crate::model::{ArmOrigin, Node, Pos, Resource, Span};
 use crate::policy::compile::PolicySet;
 use crate::policy::eval::{RawFinding, run_check};
 use crate::policy::path::Locator;
@@ -38,6 +38,11 @@ pub struct Options {
     pub limits: Limits,
     /// Stop after parsing and adapting (for benchmarks).
     pub parse_only: bool,
+    /// Check nothing; return every resource as the policies would see it (`akslint resources`).
+    pub collect: bool,
+    /// Parameters files bound to every ARM template of the run (instead of those found
+    /// beside each template).
+    pub arm_parameters: Vec<std::path::PathBuf>,
 }
 
 /// What kind of input a file turned out to be.
@@ -45,6 +50,8 @@ pub struct Options {
 pub enum FileKind {
     Kubernetes,
     Helm,
+    /// An ARM template (compiled Bicep).
+    Arm,
     /// Recognised but not linted by this version (ARM, Terraform plan).
     Unsupported(&'static str),
     /// Not an input akslint reads (a values file, package.json, ...).
@@ -70,6 +77,10 @@ pub struct RunResult {
     /// Text of every file a finding points into (for code frames).
     pub sources: BTreeMap<Arc<str>, Arc<str>>,
     pub bytes: u64,
+    /// ARM functions met that the evaluator does not implement (their values were unknown).
+    pub unknown_functions: std::collections::BTreeSet<String>,
+    /// With `Options::collect`: every resource, in input order.
+    pub resources: Vec<Resource>,
 }
 
 struct FileOutcome {
@@ -78,7 +89,10 @@ struct FileOutcome {
     stats: Vec<PolicyStats>,
     kept: Vec<Resource>,
     text: Option<Arc<str>>,
+    /// Other files findings may point into (ARM parameters files), with their text.
+    extra_texts: Vec<(Arc<str>, Arc<str>)>,
     bytes: u64,
+    unknown_functions: Vec<String>,
 }
 
 /// Runs policies over inputs. `set` must already carry the user's selection.
@@ -103,7 +117,10 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
     let paths: Vec<Arc<str>> = inputs.iter().map(|i| i.display.clone()).collect();
     let mut kept = Vec::new();
     let mut texts: Vec<Option<Arc<str>>> = Vec::with_capacity(outcomes.len());
+    let mut extra_texts = BTreeMap::new();
     for o in outcomes {
+        extra_texts.extend(o.extra_texts);
+        result.unknown_functions.extend(o.unknown_functions);
         result.files.push(o.summary);
         result.findings.extend(o.findings);
         for (acc, s) in result.stats.iter_mut().zip(&o.stats) {
@@ -114,6 +131,10 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
         result.bytes += o.bytes;
     }
 
+    if opts.collect {
+        result.resources = kept;
+        return result;
+    }
     if !opts.parse_only && !kept.is_empty() {
         let index = Index::new(kept.iter());
         let relational: Vec<(Vec<Finding>, Vec<PolicyStats>)> = kept
@@ -171,6 +192,11 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
             result.sources.insert(path.clone(), t);
         }
     }
+    for (path, text) in extra_texts {
+        if with_findings.contains(&path) {
+            result.sources.entry(path).or_insert(text);
+        }
+    }
     result
 }
 
@@ -200,7 +226,9 @@ fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>)
         stats: Vec::new(),
         kept: Vec::new(),
         text: None,
+        extra_texts: Vec::new(),
         bytes: 0,
+        unknown_functions: Vec::new(),
     }
 }
 
@@ -222,13 +250,14 @@ fn linter_finding(
         rule,
         severity: set.severity[rule],
         fingerprint: fingerprint(&[id, path, &message]),
+        // A parameters file shared by templates can be reported by each of them.
+        dedupe_key: Some(format!("{id}#{path}#{:?}#{message}", span.start)),
         message,
         path: path.clone(),
         span,
         resource: None,
         node_path: String::new(),
         related: Vec::new(),
-        dedupe_key: None,
     });
 }
 
@@ -289,7 +318,9 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         stats: vec![PolicyStats::default(); set.policies.len()],
         kept: Vec::new(),
         text: None,
+        extra_texts: Vec::new(),
         bytes: 0,
+        unknown_functions: Vec::new(),
     };
     let path = input.display.clone();
     // A file named explicitly without an extension (`~/.kube/config`) is read as YAML, but
@@ -331,7 +362,12 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
             None => return out,
         },
         Syntax::Json => match parse_json(text, &path, set, opts.limits, &mut out) {
-            Some(docs) => (docs, SourceMap::default()),
+            Some(JsonDoc::Kubernetes(doc)) => (vec![doc], SourceMap::default()),
+            Some(JsonDoc::Arm(root)) => {
+                out.text = Some(full_text);
+                process_arm(file, input, root, set, opts, &mut out);
+                return out;
+            }
             None => {
                 if out.summary.kind == FileKind::Broken {
                     out.text = Some(full_text);
@@ -353,6 +389,21 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     if opts.parse_only {
         return out;
     }
+    if opts.collect {
+        out.kept = resources;
+        return out;
+    }
+    check_resources(resources, set, &path, &mut out);
+    out
+}
+
+/// Per-resource checks; resources that relational checks may need are kept.
+fn check_resources(
+    resources: Vec<Resource>,
+    set: &PolicySet,
+    path: &Arc<str>,
+    out: &mut FileOutcome,
+) {
     let mut raw = Vec::new();
     for res in resources {
         let checks = set.applicable(&res);
@@ -372,12 +423,105 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
             }
         }
         out.findings
-            .extend(raw.drain(..).map(|r| to_finding(r, &res, set, &path, &[])));
+            .extend(raw.drain(..).map(|r| to_finding(r, &res, set, path, &[])));
         if relevant {
             out.kept.push(res);
         }
     }
-    out
+}
+
+/// An ARM template: bind its parameters files, evaluate, check what it deploys.
+fn process_arm(
+    file: usize,
+    input: &Input,
+    root: Node,
+    set: &PolicySet,
+    opts: &Options,
+    out: &mut FileOutcome,
+) {
+    let path = input.display.clone();
+    out.summary.kind = FileKind::Arm;
+    let on_disk = match &input.origin {
+        Origin::File(p) => Some(p.as_path()),
+        Origin::Stdin(_) => None,
+    };
+    let param_paths: Vec<std::path::PathBuf> = if !opts.arm_parameters.is_empty() {
+        opts.arm_parameters.clone()
+    } else {
+        on_disk.map(arm::params::beside).unwrap_or_default()
+    };
+    let mut parameter_files = Vec::new();
+    for p in param_paths {
+        // Shown beside the template as the template is shown (relative stays relative).
+        let shown: Arc<str> = if opts.arm_parameters.is_empty() {
+            std::path::Path::new(&*path)
+                .with_file_name(p.file_name().unwrap_or_default())
+                .to_string_lossy()
+                .into()
+        } else {
+            crate::discover::display_path(&p).into()
+        };
+        match arm::params::read(&p, shown.clone(), opts.limits) {
+            Ok(pf) => {
+                out.extra_texts.push((shown, pf.text.clone()));
+                parameter_files.push(pf);
+            }
+            Err((pos, message)) => linter_finding(
+                set,
+                "AKL001",
+                &shown,
+                Span::new(pos, pos),
+                message,
+                &mut out.findings,
+            ),
+        }
+    }
+    let bicep = on_disk.and_then(|p| arm::bicep::beside(p, &path));
+    let label = std::path::Path::new(&*path)
+        .file_name()
+        .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
+    let loaded = arm::load(file, &label, &root, &parameter_files, bicep);
+    drop(root);
+    for (span, message) in &loaded.errors {
+        let shown = match span.src {
+            0 => path.clone(),
+            n => parameter_files
+                .get(usize::from(n) - 1)
+                .map_or_else(|| path.clone(), |p| p.path.clone()),
+        };
+        linter_finding(
+            set,
+            "AKL001",
+            &shown,
+            span.in_source(0),
+            message.clone(),
+            &mut out.findings,
+        );
+    }
+    if loaded.exceeded {
+        linter_finding(
+            set,
+            "AKL003",
+            &path,
+            Span::new(Pos::new(1, 1), Pos::new(1, 1)),
+            "template evaluation exceeded its work limit; values past it are unknown".into(),
+            &mut out.findings,
+        );
+    }
+    out.unknown_functions = loaded.unknown_functions;
+    out.summary.resources = loaded
+        .resources
+        .iter()
+        .filter(|r| r.kind() != "template")
+        .count();
+    if opts.parse_only {
+        return;
+    }
+    if opts.collect {
+        out.kept = loaded.resources;
+        return;
+    }
+    check_resources(loaded.resources, set, &path, out);
 }
 
 fn has_extension(path: &str) -> bool {
@@ -444,7 +588,12 @@ fn parse_yaml(
     Some((stream.docs, SourceMap::scan(text)))
 }
 
-/// The Kubernetes document of a JSON file; `None` when there is nothing to lint (recording
+enum JsonDoc {
+    Kubernetes(Node),
+    Arm(Node),
+}
+
+/// The document of a JSON file to lint; `None` when there is nothing to lint (recording
 /// why in `out.summary.kind`).
 fn parse_json(
     text: &str,
@@ -452,15 +601,14 @@ fn parse_json(
     set: &PolicySet,
     limits: Limits,
     out: &mut FileOutcome,
-) -> Option<Vec<Node>> {
+) -> Option<JsonDoc> {
     let lines = LineIndex::new(text);
     match json::load(text, &lines, limits) {
         Ok(Some(root)) => match classify_json(&root) {
-            JsonKind::Kubernetes => Some(vec![root]),
-            JsonKind::ArmTemplate | JsonKind::ArmParameters => {
-                out.summary.kind = FileKind::Unsupported("ARM template");
-                None
-            }
+            JsonKind::Kubernetes => Some(JsonDoc::Kubernetes(root)),
+            JsonKind::ArmTemplate => Some(JsonDoc::Arm(root)),
+            // Read with the template it belongs to.
+            JsonKind::ArmParameters => None,
             JsonKind::TerraformPlan => {
                 out.summary.kind = FileKind::Unsupported("Terraform plan");
                 None
@@ -494,7 +642,7 @@ fn to_finding(
             message: "rendered from this Helm template".into(),
         });
     }
-    if let Some((file, span, message)) = raw.related_file {
+    if let Some((file, span, message)) = raw.related_file.clone() {
         let rpath = all_paths.get(file).cloned().unwrap_or_else(|| path.clone());
         related.push(RelatedLocation {
             path: rpath,
@@ -510,17 +658,103 @@ fn to_finding(
         Report::OncePerNamespace => Some(format!("{}#{}#{ns}", policy.id, raw.check.1)),
         Report::OncePerResource => Some(format!("{}#{}#{path}#{}", policy.id, raw.check.1, res.id)),
     };
+    let mut fingerprint_extra = String::new();
+    let (path, dedupe_key) = match &res.arm {
+        Some(arm) => {
+            let (primary, extra) = arm_locations(arm, res, &raw, &path);
+            related.extend(extra);
+            if let Some(p) = &arm.parameters {
+                fingerprint_extra = p.to_string();
+            }
+            // Evaluations with different parameters files often agree: say it once.
+            let key = dedupe_key.or_else(|| {
+                Some(format!(
+                    "{}#{primary}#{:?}#{}",
+                    policy.id, raw.span.start, raw.message
+                ))
+            });
+            (primary, key)
+        }
+        None => (path, dedupe_key),
+    };
+    let span = raw.span.in_source(0);
     Finding {
         id: policy.id.as_str().into(),
         rule: raw.check.0,
         severity: set.severity[raw.check.0],
-        fingerprint: fingerprint(&[&policy.id, &path, res.kind(), ns, name, &raw.stable_path]),
+        fingerprint: fingerprint(&[
+            &policy.id,
+            &path,
+            res.kind(),
+            ns,
+            name,
+            &raw.stable_path,
+            &fingerprint_extra,
+        ]),
         message: raw.message,
         path,
-        span: raw.span,
+        span,
         resource: Some(res.id.clone()),
         node_path: raw.node_path,
         related,
         dedupe_key,
     }
+}
+
+/// The file an ARM finding is in (a parameters file when its value came from there), and the
+/// related locations that explain it: the resource's declaration, the parameters file used,
+/// the Bicep declaration.
+fn arm_locations(
+    arm: &ArmOrigin,
+    res: &Resource,
+    raw: &RawFinding,
+    template: &Arc<str>,
+) -> (Arc<str>, Vec<RelatedLocation>) {
+    let mut related = Vec::new();
+    let primary = match raw.span.src {
+        0 => template.clone(),
+        n => arm
+            .sources
+            .get(usize::from(n) - 1)
+            .cloned()
+            .unwrap_or_else(|| template.clone()),
+    };
+    let inside = raw.span.src == 0
+        && res.root.span.start <= raw.span.start
+        && raw.span.end <= res.root.span.end;
+    let what = match &arm.symbol {
+        Some(s) => format!("resource `{s}` ({})", res.kind()),
+        None => format!("{} `{}`", res.kind(), res.name().unwrap_or("")),
+    };
+    if !inside {
+        related.push(RelatedLocation {
+            path: template.clone(),
+            span: Some(arm.declared),
+            message: format!("{what} is declared here"),
+        });
+    }
+    if let Some(p) = &arm.parameters
+        && raw.span.src == 0
+    {
+        related.push(RelatedLocation {
+            path: p.clone(),
+            span: None,
+            message: "evaluated with the values of this parameters file".into(),
+        });
+    }
+    if let Some(b) = &arm.bicep
+        && let Some(line) = arm::bicep::declaration_line(b, arm.symbol.as_deref(), res.kind())
+    {
+        let keys: Vec<&str> = raw
+            .stable_path
+            .split(['.', '['])
+            .filter(|k| !k.is_empty() && !k.ends_with(']'))
+            .collect();
+        related.push(RelatedLocation {
+            path: b.path.clone(),
+            span: Some(arm::bicep::property_span(b, line, &keys)),
+            message: format!("{what} in the Bicep source"),
+        });
+    }
+    (primary, related)
 }

@@ -265,6 +265,7 @@ fn unknown_values_give_unknown_verdicts_not_findings() {
         root,
         pod_path: Some(&[]),
         helm_source: None,
+        arm: None,
     };
     let mut out = Vec::new();
     let mut stats = Default::default();

@@ -71,6 +71,7 @@ fn resource(file: usize, root: Node, helm_source: Option<Box<str>>) -> Resource 
         root,
         pod_path,
         helm_source,
+        arm: None,
     }
 }
 

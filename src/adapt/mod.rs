@@ -1,4 +1,5 @@
 //! Turning parsed documents into resources.
 
+pub mod arm;
 pub mod helm;
 pub mod kubernetes;

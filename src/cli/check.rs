@@ -53,6 +53,11 @@ pub struct CheckArgs {
     /// (repeatable).
     #[arg(long = "setting", value_name = "NAME=VALUES")]
     settings: Vec<String>,
+    /// Bind this ARM parameters file to every template of the run instead of the
+    /// `<stem>.parameters*.json` files found beside each template (repeatable: one evaluation
+    /// per file).
+    #[arg(long = "arm-parameters", value_name = "FILE")]
+    arm_parameters: Vec<PathBuf>,
     /// Leave out paths matching these globs (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -140,8 +145,17 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     })
     .into_diagnostic()?;
 
+    for p in &args.arm_parameters {
+        if !p.is_file() {
+            return Err(miette::miette!(
+                "--arm-parameters {}: no such file",
+                p.display()
+            ));
+        }
+    }
     let opts = Options {
         input_format,
+        arm_parameters: args.arm_parameters.clone(),
         ..Default::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -158,7 +172,9 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         let mut err = io::stderr().lock();
         for f in result.files.iter().filter(|f| f.explicit) {
             let why = match f.kind {
-                FileKind::NotInput => "not a Kubernetes manifest or Helm render",
+                FileKind::NotInput => {
+                    "not a Kubernetes manifest, Helm render or ARM template (parameters files are read with their template)"
+                }
                 FileKind::Unsupported(what) => what,
                 _ => continue,
             };

@@ -3,6 +3,7 @@
 
 mod check;
 mod policy_cmd;
+mod resources;
 mod rules;
 
 use std::ffi::OsString;
@@ -49,6 +50,9 @@ enum Command {
         #[command(subcommand)]
         command: PolicyCommand,
     },
+    /// Print every resource found in the inputs as the policies see it (ARM templates
+    /// evaluated: unknown values print as "(known after deployment)"), one JSON object per line.
+    Resources(resources::ResourcesArgs),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -97,7 +101,15 @@ impl FailOn {
     }
 }
 
-const SUBCOMMANDS: &[&str] = &["check", "rules", "explain", "policy", "completions", "help"];
+const SUBCOMMANDS: &[&str] = &[
+    "check",
+    "rules",
+    "explain",
+    "policy",
+    "resources",
+    "completions",
+    "help",
+];
 
 /// `akslint .` means `akslint check .`.
 fn with_default_command(mut args: Vec<OsString>) -> Vec<OsString> {
@@ -123,6 +135,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Rules { format, policies } => rules::list(format, &policies),
         Command::Explain { id, policies } => rules::explain(&id, &policies),
+        Command::Resources(args) => resources::run(&args),
         Command::Policy { command } => match command {
             PolicyCommand::Test { dirs, only } => policy_cmd::test(&dirs, &only),
             PolicyCommand::Schema => policy_cmd::schema(),

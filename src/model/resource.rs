@@ -1,6 +1,7 @@
 use std::fmt;
+use std::sync::Arc;
 
-use super::Node;
+use super::{Node, Span};
 
 /// The input format a resource came from; policies select on it with `on: <format> ...`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -55,6 +56,8 @@ pub struct Resource {
     pub pod_path: Option<&'static [&'static str]>,
     /// The `# Source:` template of a Helm-rendered document.
     pub helm_source: Option<Box<str>>,
+    /// For ARM resources: the declaration, parameters file and Bicep source.
+    pub arm: Option<Box<ArmOrigin>>,
 }
 
 impl Resource {
@@ -77,4 +80,29 @@ impl Resource {
         }
         Some(node)
     }
+}
+
+/// Where an evaluated ARM resource came from: what its findings point at besides the node.
+#[derive(Debug)]
+pub struct ArmOrigin {
+    /// The resource's `type` in the template: a related location when a finding's node sits
+    /// elsewhere (a parameter default, a parameters file).
+    pub declared: Span,
+    /// Files other than the template that nodes point into: `Span::src` n is `sources[n - 1]`.
+    pub sources: Vec<Arc<str>>,
+    /// The parameters file the template was evaluated with.
+    pub parameters: Option<Arc<str>>,
+    /// Lower-cased `type|name` keys by which evaluated resource IDs refer to this resource.
+    pub refs: Vec<Box<str>>,
+    /// The `.bicep` file the template was compiled from, when it sits beside it.
+    pub bicep: Option<Arc<BicepSource>>,
+    /// The symbolic name (languageVersion 2.0 templates).
+    pub symbol: Option<Box<str>>,
+}
+
+/// A `.bicep` file beside a compiled template.
+#[derive(Debug)]
+pub struct BicepSource {
+    pub path: Arc<str>,
+    pub text: String,
 }

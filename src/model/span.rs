@@ -10,6 +10,9 @@ pub struct Pos {
 pub struct Span {
     pub start: Pos,
     pub end: Pos,
+    /// Which file: 0 is the file of the resource the node belongs to; `n` is the resource's
+    /// `sources[n - 1]` (an ARM parameters file whose values were bound into a template).
+    pub src: u16,
 }
 
 impl Pos {
@@ -20,7 +23,11 @@ impl Pos {
 
 impl Span {
     pub const fn new(start: Pos, end: Pos) -> Self {
-        Span { start, end }
+        Span { start, end, src: 0 }
+    }
+
+    pub const fn in_source(self, src: u16) -> Self {
+        Span { src, ..self }
     }
 
     pub fn is_multiline(&self) -> bool {

@@ -393,6 +393,8 @@ const OPS: &[&str] = &[
     "not_matches",
     "gt",
     "lt",
+    "since",
+    "before",
     "cidr_wider_than",
     "is_guid",
     "looks_like_secret",
@@ -510,6 +512,19 @@ fn leaf(n: &Node, settings: &Settings) -> Result<Leaf> {
         "not_matches" => Op::NotMatches(regex(v)?),
         "gt" => Op::Gt(number(v)?),
         "lt" => Op::Lt(number(v)?),
+        "since" | "before" => {
+            let Some(s) = v.as_str().filter(|s| !s.is_empty()) else {
+                return err(
+                    v.span,
+                    "`since` and `before` take a version such as \"2022-06-01\"",
+                );
+            };
+            if &*op_entry.key == "since" {
+                Op::Since(s.into())
+            } else {
+                Op::Before(s.into())
+            }
+        }
         "cidr_wider_than" => {
             let bits = match &v.value {
                 Value::Int(i) => Some(*i),

@@ -6,6 +6,7 @@ use super::path::{self, Hit, Resolved, Roots};
 use super::relate::{self, Index};
 use super::schema::{Check, Cond, Leaf, Op};
 use super::template::Var;
+use crate::adapt::arm::functions;
 use crate::finding::PolicyStats;
 use crate::model::{Format, Node, Resource, Span, Value};
 
@@ -267,6 +268,8 @@ fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<
         Op::NotMatches(re) => !text().is_some_and(|t| re.is_match(&t)),
         Op::Gt(n) => v.as_f64().is_some_and(|x| x > *n),
         Op::Lt(n) => v.as_f64().is_some_and(|x| x < *n),
+        Op::Since(min) => node.as_str().is_some_and(|s| s >= &**min),
+        Op::Before(max) => node.as_str().is_some_and(|s| s < &**max),
         Op::CidrWiderThan(bits) => node
             .as_str()
             .and_then(|s| ops::cidr_wider_than(s, *bits))
@@ -274,8 +277,13 @@ fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<
         Op::IsGuid(b) => node.as_str().is_some_and(ops::is_guid) == *b,
         Op::LooksLikeSecret(b) => node.as_str().is_some_and(ops::looks_like_secret) == *b,
         Op::RegistryIn(p) => node.as_str().is_some_and(|image| p.trusts_image(image)),
-        Op::RefersToSelf => match (node.as_str(), scope.subject.and_then(Resource::name)) {
-            (Some(s), Some(name)) => s == name,
+        Op::RefersToSelf => match (node.as_str(), scope.subject) {
+            // An evaluated resource ID names the subject by type and name.
+            (Some(s), Some(subject)) if subject.arm.is_some() => {
+                let refs = subject.arm.as_ref().map_or(&[][..], |a| &a.refs[..]);
+                functions::id_key(s).is_some_and(|k| refs.iter().any(|r| **r == *k))
+            }
+            (Some(s), Some(subject)) => subject.name() == Some(s),
             _ => false,
         },
     };

@@ -222,6 +222,7 @@ fn run_case(set: &PolicySet, pi: usize, entry: &Path, expect: Expect) -> (CaseRe
         .iter()
         .filter_map(|f| match f.kind {
             FileKind::Kubernetes | FileKind::Helm => Some(Format::Kubernetes),
+            FileKind::Arm => Some(Format::Arm),
             _ => None,
         })
         .collect();

@@ -27,6 +27,8 @@ pub fn policy_schema() -> Value {
             "contains": {},
             "matches": {"type": "string", "description": "Rust regex syntax (linear time)."}, "not_matches": {"type": "string", "description": "Rust regex syntax (linear time)."},
             "gt": {"type": "number"}, "lt": {"type": "number"},
+            "since": {"type": "string", "description": "The value is a version (an ARM apiVersion date) at or after this one."},
+            "before": {"type": "string", "description": "The value is a version (an ARM apiVersion date) before this one."},
             "cidr_wider_than": {"oneOf": [{"type": "integer", "minimum": 0, "maximum": 128}, {"type": "string", "pattern": "^/?[0-9]{1,3}$"}]},
             "is_guid": {"type": "boolean"},
             "looks_like_secret": {"type": "boolean"},

@@ -245,6 +245,11 @@ pub enum Op {
     NotMatches(LazyRegex),
     Gt(f64),
     Lt(f64),
+    /// A version (an ARM `apiVersion` date) at or after this one; compared as text, so
+    /// `2023-06-02-preview` is after `2023-06-01`.
+    Since(Box<str>),
+    /// A version before this one.
+    Before(Box<str>),
     CidrWiderThan(u8),
     IsGuid(bool),
     LooksLikeSecret(bool),

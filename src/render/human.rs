@@ -71,7 +71,12 @@ fn summary(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
     let files = &ctx.result.files;
     let linted = files
         .iter()
-        .filter(|f| matches!(f.kind, FileKind::Kubernetes | FileKind::Helm))
+        .filter(|f| {
+            matches!(
+                f.kind,
+                FileKind::Kubernetes | FileKind::Helm | FileKind::Arm
+            )
+        })
         .count();
     let resources: usize = files.iter().map(|f| f.resources).sum();
     let findings = &ctx.result.findings;

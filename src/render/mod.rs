@@ -90,5 +90,18 @@ pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             p.name
         )?;
     }
+    if !ctx.result.unknown_functions.is_empty() {
+        let names: Vec<&str> = ctx
+            .result
+            .unknown_functions
+            .iter()
+            .map(String::as_str)
+            .collect();
+        writeln!(
+            w,
+            "ARM functions not evaluated (their values were unknown): {}",
+            names.join(", ")
+        )?;
+    }
     Ok(())
 }

@@ -40,10 +40,11 @@ pub enum JsonKind {
 
 pub fn classify_json(root: &Node) -> JsonKind {
     if let Some(schema) = root.get_str("$schema") {
-        if schema.contains("deploymentTemplate.json") {
+        let schema = schema.to_ascii_lowercase();
+        if schema.contains("deploymenttemplate.json") {
             return JsonKind::ArmTemplate;
         }
-        if schema.contains("deploymentParameters.json") {
+        if schema.contains("deploymentparameters.json") {
             return JsonKind::ArmParameters;
         }
     }

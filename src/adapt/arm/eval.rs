@@ -1,0 +1,824 @@
+//! Evaluating ARM expressions to spanned values, with unknown as a value.
+//!
+//! Every value keeps the span of the node that decided it: a parameter's value points at its
+//! `defaultValue` (or the parameters file entry), a `coalesce` at the argument it chose, a
+//! literal inside an expression at the literal itself when the string sits on one line.
+
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeSet, HashMap};
+
+use super::expr::{Expr, ExprError, Parsed, Range, parse_template_string};
+use super::functions;
+use crate::model::{Entry, Node, Pos, Span, Value};
+
+/// Limits that keep a hostile template bounded in time and memory.
+pub const MAX_STEPS: u64 = 5_000_000;
+pub const MAX_ITEMS: usize = 10_000;
+pub const MAX_STRING: usize = 1_000_000;
+const MAX_DEPTH: usize = 128;
+
+/// Shared by every scope of one file: work done, and what went wrong.
+#[derive(Debug, Default)]
+pub struct Budget {
+    steps: Cell<u64>,
+    pub exceeded: Cell<bool>,
+    /// Functions met that the evaluator does not know (their results are unknown).
+    pub unknown_functions: RefCell<BTreeSet<String>>,
+    /// Malformed expressions: (span of the string, error).
+    pub errors: RefCell<Vec<(Span, ExprError)>>,
+}
+
+impl Budget {
+    fn step(&self) -> bool {
+        let n = self.steps.get() + 1;
+        self.steps.set(n);
+        if n > MAX_STEPS {
+            self.exceeded.set(true);
+            false
+        } else {
+            true
+        }
+    }
+}
+
+/// How a parameter gets its value.
+#[derive(Debug)]
+struct Param<'t> {
+    decl: &'t Node,
+    key_span: Span,
+    /// A value bound from outside (parameters file, module call).
+    bound: Option<Node>,
+}
+
+/// The static part of evaluating one template: its parameters and variables, memoised.
+pub struct TemplateScope<'t> {
+    params: HashMap<String, Param<'t>>,
+    vars: HashMap<String, (&'t Node, Span)>,
+    var_copies: HashMap<String, &'t Node>,
+    functions: HashMap<String, &'t Node>,
+    cache: RefCell<HashMap<(bool, String), Node>>,
+    in_progress: RefCell<BTreeSet<(bool, String)>>,
+    pub budget: &'t Budget,
+    depth: Cell<usize>,
+}
+
+impl<'t> TemplateScope<'t> {
+    /// `bound`: values for parameters by name (case-insensitive), from a parameters file or
+    /// a nested deployment's `parameters`.
+    pub fn new(template: &'t Node, bound: Vec<(String, Node)>, budget: &'t Budget) -> Self {
+        let mut params = HashMap::new();
+        if let Some(entries) = template.get("parameters").and_then(Node::as_map) {
+            for e in entries {
+                params.insert(
+                    e.key.to_ascii_lowercase(),
+                    Param {
+                        decl: &e.value,
+                        key_span: e.key_span,
+                        bound: None,
+                    },
+                );
+            }
+        }
+        for (name, value) in bound {
+            if let Some(p) = params.get_mut(&name.to_ascii_lowercase()) {
+                p.bound = Some(value);
+            }
+        }
+        let mut vars = HashMap::new();
+        let mut var_copies = HashMap::new();
+        if let Some(entries) = template.get("variables").and_then(Node::as_map) {
+            for e in entries {
+                if e.key.eq_ignore_ascii_case("copy") && e.value.as_seq().is_some() {
+                    for spec in e.value.as_seq().unwrap_or_default() {
+                        if let Some(name) = spec.get_str("name") {
+                            var_copies.insert(name.to_ascii_lowercase(), spec);
+                        }
+                    }
+                } else {
+                    vars.insert(e.key.to_ascii_lowercase(), (&e.value, e.key_span));
+                }
+            }
+        }
+        let mut functions = HashMap::new();
+        for ns in template
+            .get("functions")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            let prefix = ns.get_str("namespace").unwrap_or_default();
+            for m in ns.get("members").and_then(Node::as_map).unwrap_or_default() {
+                functions.insert(format!("{prefix}.{}", m.key).to_ascii_lowercase(), &m.value);
+            }
+        }
+        TemplateScope {
+            params,
+            vars,
+            var_copies,
+            functions,
+            cache: RefCell::default(),
+            in_progress: RefCell::default(),
+            budget,
+            depth: Cell::new(0),
+        }
+    }
+
+    /// A context with no loop or lambda variables.
+    pub fn ctx(&self) -> Ctx<'_, 't> {
+        Ctx {
+            scope: self,
+            copies: Vec::new(),
+            lambdas: Vec::new(),
+            udf_params: None,
+        }
+    }
+
+    pub fn has_param(&self, name: &str) -> bool {
+        self.params.contains_key(&name.to_ascii_lowercase())
+    }
+
+    fn memo(&self, is_param: bool, name: &str, span: Span, f: impl FnOnce() -> Node) -> Node {
+        let key = (is_param, name.to_ascii_lowercase());
+        if let Some(v) = self.cache.borrow().get(&key) {
+            return v.clone();
+        }
+        if !self.in_progress.borrow_mut().insert(key.clone()) {
+            // A cycle: ARM rejects such templates; here the value is simply not known.
+            return unknown(span);
+        }
+        let v = f();
+        self.in_progress.borrow_mut().remove(&key);
+        self.cache.borrow_mut().insert(key, v.clone());
+        v
+    }
+
+    pub fn parameter(&self, name: &str, span: Span) -> Node {
+        let Some(p) = self.params.get(&name.to_ascii_lowercase()) else {
+            return unknown(span);
+        };
+        self.memo(true, name, span, || {
+            if let Some(v) = &p.bound {
+                return v.clone();
+            }
+            if let Some(d) = p.decl.entry_ignore_case("defaultValue") {
+                return self.ctx().eval_node(&d.value);
+            }
+            if p.decl
+                .entry_ignore_case("nullable")
+                .is_some_and(|n| n.value.value == Value::Bool(true))
+            {
+                return Node::new(Value::Null, p.key_span);
+            }
+            unknown(p.key_span)
+        })
+    }
+
+    pub fn variable(&self, name: &str, span: Span) -> Node {
+        let lower = name.to_ascii_lowercase();
+        if let Some(&(node, _)) = self.vars.get(&lower) {
+            return self.memo(false, name, span, || self.ctx().eval_node(node));
+        }
+        if let Some(&spec) = self.var_copies.get(&lower) {
+            return self.memo(false, name, span, || {
+                let ctx = self.ctx();
+                let name = spec.get_str("name").unwrap_or_default().to_string();
+                match spec.get("input") {
+                    Some(input) => ctx.copy_array(spec, &name, input),
+                    None => unknown(spec.span),
+                }
+            });
+        }
+        unknown(span)
+    }
+}
+
+/// Where the expression being evaluated sits, to point at literals inside it.
+#[derive(Clone, Copy, Debug)]
+pub struct At {
+    pub span: Span,
+    /// The string is on one line and its text has no escapes: character offsets map to columns.
+    exact: bool,
+}
+
+impl At {
+    pub fn of(node: &Node) -> At {
+        let exact = match &node.value {
+            Value::Str(s) => {
+                node.span.start.line == node.span.end.line
+                    && (node.span.end.col - node.span.start.col) as usize == s.chars().count() + 2
+            }
+            _ => false,
+        };
+        At {
+            span: node.span,
+            exact,
+        }
+    }
+
+    pub fn sub(&self, r: Range) -> Span {
+        if !self.exact {
+            return self.span;
+        }
+        // +1 for the opening quote of the JSON string.
+        let col = self.span.start.col + 1;
+        Span {
+            start: Pos::new(self.span.start.line, col + r.start),
+            end: Pos::new(self.span.start.line, col + r.end),
+            src: self.span.src,
+        }
+    }
+}
+
+/// The dynamic part: loop indexes and lambda variables in force.
+#[derive(Clone)]
+pub struct Ctx<'s, 't> {
+    pub scope: &'s TemplateScope<'t>,
+    /// (loop name, index) of enclosing `copy` loops, innermost last.
+    pub copies: Vec<(String, Node)>,
+    lambdas: Vec<(String, Node)>,
+    /// Arguments of a user-defined function being evaluated.
+    udf_params: Option<HashMap<String, Node>>,
+}
+
+pub fn unknown(span: Span) -> Node {
+    Node::new(Value::Unknown, span)
+}
+
+impl<'s, 't> Ctx<'s, 't> {
+    pub fn with_copy(&self, name: &str, index: Node) -> Self {
+        let mut c = self.clone();
+        c.copies.push((name.to_string(), index));
+        c
+    }
+
+    /// Evaluates a template node: expressions in strings, property `copy` loops in objects.
+    pub fn eval_node(&self, node: &Node) -> Node {
+        let depth = self.scope.depth.get();
+        if depth > MAX_DEPTH || !self.scope.budget.step() {
+            return unknown(node.span);
+        }
+        self.scope.depth.set(depth + 1);
+        let out = match &node.value {
+            Value::Str(s) => self.eval_string(s, node),
+            Value::Seq(items) => Node::new(
+                Value::Seq(items.iter().map(|n| self.eval_node(n)).collect()),
+                node.span,
+            ),
+            Value::Map(entries) => {
+                let mut out = Vec::with_capacity(entries.len());
+                for e in entries {
+                    if e.key.eq_ignore_ascii_case("copy")
+                        && let Some(specs) = e.value.as_seq()
+                        && specs.iter().all(|s| s.get("input").is_some())
+                    {
+                        for spec in specs {
+                            let name = spec.get_str("name").unwrap_or_default();
+                            let key_span = spec.get("name").map_or(e.key_span, |n| n.span);
+                            let input = spec.get("input").expect("checked above");
+                            out.push(Entry {
+                                key: name.into(),
+                                key_span,
+                                value: self.copy_array(spec, name, input),
+                            });
+                        }
+                        continue;
+                    }
+                    out.push(Entry {
+                        key: e.key.clone(),
+                        key_span: e.key_span,
+                        value: self.eval_node(&e.value),
+                    });
+                }
+                Node::new(Value::Map(out), node.span)
+            }
+            _ => node.clone(),
+        };
+        self.scope.depth.set(depth);
+        out
+    }
+
+    /// The array a `copy` spec (`{name, count, input}`) produces.
+    fn copy_array(&self, spec: &Node, name: &str, input: &Node) -> Node {
+        let count = spec
+            .get("count")
+            .map(|c| self.eval_node(c))
+            .unwrap_or_else(|| unknown(spec.span));
+        match count_of(&count) {
+            Some(n) => Node::new(
+                Value::Seq(
+                    (0..n)
+                        .map(|i| {
+                            self.with_copy(name, Node::new(Value::Int(i as i64), count.span))
+                                .eval_node(input)
+                        })
+                        .collect(),
+                ),
+                spec.span,
+            ),
+            None => unknown(count.span),
+        }
+    }
+
+    pub fn eval_string(&self, s: &str, node: &Node) -> Node {
+        match parse_template_string(s) {
+            Ok(Parsed::Literal(l)) if l.len() == s.len() => node.clone(),
+            Ok(Parsed::Literal(l)) => Node::new(Value::Str(l), node.span),
+            Ok(Parsed::Expr(e)) => self.eval(&e, &At::of(node)),
+            Err(err) => {
+                self.scope.budget.errors.borrow_mut().push((node.span, err));
+                unknown(node.span)
+            }
+        }
+    }
+
+    pub fn eval(&self, e: &Expr, at: &At) -> Node {
+        let depth = self.scope.depth.get();
+        if depth > MAX_DEPTH || !self.scope.budget.step() {
+            return unknown(at.span);
+        }
+        self.scope.depth.set(depth + 1);
+        let out = self.eval_inner(e, at);
+        self.scope.depth.set(depth);
+        out
+    }
+
+    fn eval_inner(&self, e: &Expr, at: &At) -> Node {
+        match e {
+            Expr::Str(s, r) => Node::new(Value::Str(s.clone()), at.sub(*r)),
+            Expr::Int(i, r) => Node::new(Value::Int(*i), at.sub(*r)),
+            Expr::Float(x, r) => Node::new(Value::Float(*x), at.sub(*r)),
+            Expr::Word(w, r) => Node::new(
+                match &**w {
+                    "true" => Value::Bool(true),
+                    "false" => Value::Bool(false),
+                    _ => Value::Null,
+                },
+                at.sub(*r),
+            ),
+            Expr::Member {
+                target,
+                name,
+                range,
+            } => {
+                let t = self.eval(target, at);
+                functions::member(&t, name, at.sub(*range))
+            }
+            Expr::Index {
+                target,
+                index,
+                range,
+            } => {
+                let t = self.eval(target, at);
+                let i = self.eval(index, at);
+                functions::index(&t, &i, at.sub(*range))
+            }
+            Expr::Call { name, args, range } => self.call(name, args, at, at.sub(*range)),
+        }
+    }
+
+    fn lambda_var(&self, name: &str, span: Span) -> Node {
+        self.lambdas
+            .iter()
+            .rev()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map_or_else(|| unknown(span), |(_, v)| v.clone())
+    }
+
+    /// Applies `lambda('a', 'b', body)` to arguments.
+    fn apply(&self, lambda: &Expr, args: Vec<Node>, at: &At, span: Span) -> Node {
+        let Expr::Call {
+            name, args: parts, ..
+        } = lambda
+        else {
+            return unknown(span);
+        };
+        if !name.eq_ignore_ascii_case("lambda") || parts.is_empty() {
+            return unknown(span);
+        }
+        let (body, names) = parts.split_last().expect("non-empty");
+        let mut ctx = self.clone();
+        for (n, v) in names.iter().zip(args) {
+            if let Expr::Str(n, _) = n {
+                ctx.lambdas.push((n.to_string(), v));
+            }
+        }
+        ctx.eval(body, at)
+    }
+
+    fn call(&self, name: &str, args: &[Expr], at: &At, span: Span) -> Node {
+        let lower = name.to_ascii_lowercase();
+        let arg = |i: usize| -> Node {
+            args.get(i)
+                .map_or_else(|| unknown(span), |a| self.eval(a, at))
+        };
+        match lower.as_str() {
+            // Functions that must not evaluate all their arguments.
+            "if" => {
+                let c = arg(0);
+                match c.value {
+                    Value::Bool(true) => arg(1),
+                    Value::Bool(false) => arg(2),
+                    _ => {
+                        let (a, b) = (arg(1), arg(2));
+                        if a.value.same_as(&b.value) && !a.is_unknown() {
+                            a
+                        } else {
+                            unknown(span)
+                        }
+                    }
+                }
+            }
+            "and" | "or" => {
+                let decisive = lower == "or";
+                let mut undecided = false;
+                for a in args {
+                    let v = self.eval(a, at);
+                    match v.value {
+                        Value::Bool(b) if b == decisive => {
+                            return Node::new(Value::Bool(b), v.span);
+                        }
+                        Value::Bool(_) => {}
+                        _ => undecided = true,
+                    }
+                }
+                if undecided {
+                    unknown(span)
+                } else {
+                    Node::new(Value::Bool(!decisive), span)
+                }
+            }
+            "coalesce" => {
+                for a in args {
+                    let v = self.eval(a, at);
+                    if !v.is_null() {
+                        return v;
+                    }
+                }
+                Node::new(Value::Null, span)
+            }
+            "parameters" => match self.udf_param_or_name(&arg(0)) {
+                Ok(v) => v,
+                Err(Some(n)) => self.scope.parameter(&n, span),
+                Err(None) => unknown(span),
+            },
+            "variables" => match arg(0).as_str() {
+                Some(n) => self.scope.variable(n, span),
+                None => unknown(span),
+            },
+            "lambdavariables" => match arg(0).as_str() {
+                Some(n) => self.lambda_var(n, span),
+                None => unknown(span),
+            },
+            "copyindex" => {
+                let (loop_name, offset) = match args.len() {
+                    0 => (None, 0),
+                    _ => {
+                        let first = arg(0);
+                        match first.value {
+                            Value::Int(o) => (None, o),
+                            Value::Str(ref n) => {
+                                let off = if args.len() > 1 {
+                                    arg(1).value.as_f64().map_or(0, |f| f as i64)
+                                } else {
+                                    0
+                                };
+                                (Some(n.to_string()), off)
+                            }
+                            _ => return unknown(span),
+                        }
+                    }
+                };
+                let found = match &loop_name {
+                    Some(n) => self
+                        .copies
+                        .iter()
+                        .rev()
+                        .find(|(l, _)| l.eq_ignore_ascii_case(n)),
+                    None => self.copies.last(),
+                };
+                match found.map(|(_, v)| &v.value) {
+                    Some(Value::Int(i)) => Node::new(Value::Int(i + offset), span),
+                    _ => unknown(span),
+                }
+            }
+            "map" | "filter" | "sort" | "reduce" | "toobject" | "mapvalues" | "groupby" => {
+                self.higher_order(&lower, args, at, span)
+            }
+            "lambda" => unknown(span),
+            _ => {
+                if let Some(def) = self.scope.functions.get(&lower) {
+                    let values: Vec<Node> = args.iter().map(|a| self.eval(a, at)).collect();
+                    return self.user_function(def, values, span);
+                }
+                let values: Vec<Node> = args.iter().map(|a| self.eval(a, at)).collect();
+                match functions::apply(&lower, &values, args, span) {
+                    Some(v) => v,
+                    None => {
+                        self.scope
+                            .budget
+                            .unknown_functions
+                            .borrow_mut()
+                            .insert(name.to_string());
+                        unknown(span)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Inside a user-defined function, `parameters('x')` names its own argument.
+    fn udf_param_or_name(&self, name: &Node) -> Result<Node, Option<String>> {
+        let Some(n) = name.as_str() else {
+            return Err(None);
+        };
+        if let Some(p) = &self.udf_params {
+            return p
+                .get(&n.to_ascii_lowercase())
+                .cloned()
+                .ok_or(Some(n.to_string()));
+        }
+        Err(Some(n.to_string()))
+    }
+
+    fn user_function(&self, def: &Node, values: Vec<Node>, span: Span) -> Node {
+        let names = def
+            .get("parameters")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.get_str("name").map(str::to_ascii_lowercase));
+        let params: HashMap<String, Node> = names.zip(values).collect();
+        let Some(body) = def.get("output").and_then(|o| o.get("value")) else {
+            return unknown(span);
+        };
+        let ctx = Ctx {
+            scope: self.scope,
+            copies: Vec::new(),
+            lambdas: Vec::new(),
+            udf_params: Some(params),
+        };
+        ctx.eval_node(body)
+    }
+
+    fn higher_order(&self, name: &str, args: &[Expr], at: &At, span: Span) -> Node {
+        let input = args
+            .first()
+            .map_or_else(|| unknown(span), |a| self.eval(a, at));
+        let Some(lambda) = args.last() else {
+            return unknown(span);
+        };
+        match (name, &input.value) {
+            ("mapvalues", Value::Map(entries)) => {
+                let mut out = Vec::new();
+                for e in entries {
+                    out.push(Entry {
+                        key: e.key.clone(),
+                        key_span: e.key_span,
+                        value: self.apply(lambda, vec![e.value.clone()], at, span),
+                    });
+                }
+                Node::new(Value::Map(out), span)
+            }
+            (_, Value::Seq(items)) => {
+                let items = items.clone();
+                match name {
+                    "map" => Node::new(
+                        Value::Seq(
+                            items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, x)| {
+                                    let idx = Node::new(Value::Int(i as i64), span);
+                                    self.apply(lambda, vec![x, idx], at, span)
+                                })
+                                .collect(),
+                        ),
+                        span,
+                    ),
+                    "filter" => {
+                        let mut out = Vec::new();
+                        for (i, x) in items.into_iter().enumerate() {
+                            let idx = Node::new(Value::Int(i as i64), span);
+                            match self.apply(lambda, vec![x.clone(), idx], at, span).value {
+                                Value::Bool(true) => out.push(x),
+                                Value::Bool(false) => {}
+                                _ => return unknown(span),
+                            }
+                        }
+                        Node::new(Value::Seq(out), span)
+                    }
+                    "reduce" => {
+                        let mut acc = args
+                            .get(1)
+                            .map_or_else(|| unknown(span), |a| self.eval(a, at));
+                        for (i, x) in items.into_iter().enumerate() {
+                            let idx = Node::new(Value::Int(i as i64), span);
+                            acc = self.apply(lambda, vec![acc, x, idx], at, span);
+                        }
+                        acc
+                    }
+                    "sort" => {
+                        let mut out: Vec<Node> = Vec::with_capacity(items.len());
+                        for x in items {
+                            let mut pos = out.len();
+                            for (j, y) in out.iter().enumerate() {
+                                match self
+                                    .apply(lambda, vec![x.clone(), y.clone()], at, span)
+                                    .value
+                                {
+                                    Value::Bool(true) => {
+                                        pos = j;
+                                        break;
+                                    }
+                                    Value::Bool(false) => {}
+                                    _ => return unknown(span),
+                                }
+                            }
+                            out.insert(pos, x);
+                        }
+                        Node::new(Value::Seq(out), span)
+                    }
+                    "toobject" => {
+                        let key_fn = args.get(1);
+                        let value_fn = args.get(2);
+                        let mut out: Vec<Entry> = Vec::new();
+                        for x in items {
+                            let k = match key_fn {
+                                Some(f) => self.apply(f, vec![x.clone()], at, span),
+                                None => return unknown(span),
+                            };
+                            let Some(key) = k.as_str() else {
+                                return unknown(span);
+                            };
+                            let v = match value_fn {
+                                Some(f) => self.apply(f, vec![x], at, span),
+                                None => x,
+                            };
+                            out.retain(|e| !e.key.eq_ignore_ascii_case(key));
+                            out.push(Entry {
+                                key: key.into(),
+                                key_span: k.span,
+                                value: v,
+                            });
+                        }
+                        Node::new(Value::Map(out), span)
+                    }
+                    _ => unknown(span),
+                }
+            }
+            _ => unknown(span),
+        }
+    }
+}
+
+/// A loop count: a known non-negative integer within the item limit.
+pub fn count_of(n: &Node) -> Option<usize> {
+    let c = match n.value {
+        Value::Int(i) => i,
+        Value::Float(f) if f.fract() == 0.0 => f as i64,
+        _ => return None,
+    };
+    (0..=MAX_ITEMS as i64).contains(&c).then_some(c as usize)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::source::{Limits, LineIndex, json};
+
+    pub fn template(text: &str) -> Node {
+        let lines = LineIndex::new(text);
+        json::load(text, &lines, Limits::default())
+            .unwrap()
+            .unwrap()
+    }
+
+    pub fn eval_in(tpl: &str, expr: &str) -> Node {
+        let t = template(tpl);
+        let budget = Budget::default();
+        let scope = TemplateScope::new(&t, Vec::new(), &budget);
+        let node = Node::new(Value::Str(expr.into()), Span::default());
+        scope.ctx().eval_node(&node)
+    }
+
+    pub fn eval(expr: &str) -> Node {
+        eval_in(r#"{"parameters": {}}"#, expr)
+    }
+
+    #[test]
+    fn parameters_take_the_default_and_point_at_it() {
+        let tpl = "{\"parameters\": {\n  \"p\": {\"type\": \"bool\", \"defaultValue\": false},\n  \"req\": {\"type\": \"string\"},\n  \"opt\": {\"type\": \"string\", \"nullable\": true}\n}}";
+        let v = eval_in(tpl, "[parameters('P')]");
+        assert_eq!(v.value, Value::Bool(false));
+        assert_eq!(v.span.start, Pos::new(2, 41));
+        assert!(eval_in(tpl, "[parameters('req')]").is_unknown());
+        assert!(eval_in(tpl, "[parameters('opt')]").is_null());
+        assert!(eval_in(tpl, "[parameters('missing')]").is_unknown());
+    }
+
+    #[test]
+    fn variables_are_evaluated_lazily_and_cycles_are_unknown() {
+        let tpl = r#"{"parameters": {"n": {"type": "int", "defaultValue": 2}},
+          "variables": {"a": "[variables('b')]", "b": "[add(parameters('n'), 1)]",
+                        "x": "[variables('y')]", "y": "[variables('x')]",
+                        "copy": [{"name": "list", "count": 2, "input": "[copyIndex('list', 1)]"}]}}"#;
+        assert_eq!(eval_in(tpl, "[variables('a')]").value, Value::Int(3));
+        assert!(eval_in(tpl, "[variables('x')]").is_unknown());
+        assert_eq!(
+            eval_in(tpl, "[variables('list')]").to_json(),
+            serde_json::json!([1, 2])
+        );
+    }
+
+    #[test]
+    fn lazy_and_short_circuiting_functions() {
+        assert_eq!(
+            eval("[if(true(), 'a', reference('x'))]").value,
+            Value::Str("a".into())
+        );
+        assert!(eval("[if(reference('x').b, 'a', 'b')]").is_unknown());
+        assert_eq!(
+            eval("[if(reference('x').b, 'a', 'a')]").value,
+            Value::Str("a".into())
+        );
+        assert_eq!(
+            eval("[and(false(), reference('x'))]").value,
+            Value::Bool(false)
+        );
+        assert!(eval("[and(true(), reference('x'))]").is_unknown());
+        assert_eq!(
+            eval("[or(reference('x'), true())]").value,
+            Value::Bool(true)
+        );
+        assert_eq!(
+            eval("[coalesce(null(), 'b')]").value,
+            Value::Str("b".into())
+        );
+        assert!(eval("[coalesce(reference('x'), 'b')]").is_unknown());
+    }
+
+    #[test]
+    fn literals_inside_expressions_are_located_when_the_string_is_exact() {
+        let tpl = "{\"v\": \"[coalesce(null(), false())]\"}";
+        let t = template(tpl);
+        let budget = Budget::default();
+        let scope = TemplateScope::new(&t, Vec::new(), &budget);
+        let v = scope.ctx().eval_node(t.get("v").unwrap());
+        assert_eq!(v.value, Value::Bool(false));
+        // `false()` starts at column 26 of the line.
+        assert_eq!(v.span.start, Pos::new(1, 26));
+    }
+
+    #[test]
+    fn lambdas() {
+        assert_eq!(
+            eval("[map(createArray(1, 2), lambda('x', mul(lambdaVariables('x'), 10)))]").to_json(),
+            serde_json::json!([10, 20])
+        );
+        assert_eq!(
+            eval("[filter(createArray(1, 2, 3), lambda('x', greater(lambdaVariables('x'), 1)))]")
+                .to_json(),
+            serde_json::json!([2, 3])
+        );
+        assert_eq!(
+            eval("[reduce(createArray(1, 2, 3), 0, lambda('a', 'c', add(lambdaVariables('a'), lambdaVariables('c'))))]").value,
+            Value::Int(6)
+        );
+        assert_eq!(
+            eval("[sort(createArray(3, 1, 2), lambda('a', 'b', less(lambdaVariables('a'), lambdaVariables('b'))))]").to_json(),
+            serde_json::json!([1, 2, 3])
+        );
+        assert_eq!(
+            eval("[toObject(createArray('a', 'b'), lambda('k', lambdaVariables('k')), lambda('k', toUpper(lambdaVariables('k'))))]").to_json(),
+            serde_json::json!({"a": "A", "b": "B"})
+        );
+        assert!(eval("[map(reference('x'), lambda('x', 1))]").is_unknown());
+    }
+
+    #[test]
+    fn property_copy_loops_build_arrays() {
+        let tpl = r#"{"parameters": {}, "v": {"copy": [{"name": "pools", "count": 2, "input": {"n": "[copyIndex('pools')]"}}]}}"#;
+        let t = template(tpl);
+        let budget = Budget::default();
+        let scope = TemplateScope::new(&t, Vec::new(), &budget);
+        let v = scope.ctx().eval_node(t.get("v").unwrap());
+        assert_eq!(
+            v.to_json(),
+            serde_json::json!({"pools": [{"n": 0}, {"n": 1}]})
+        );
+    }
+
+    #[test]
+    fn malformed_expressions_are_recorded() {
+        let t = template(r#"{"v": "[concat('a']"}"#);
+        let budget = Budget::default();
+        let scope = TemplateScope::new(&t, Vec::new(), &budget);
+        assert!(scope.ctx().eval_node(t.get("v").unwrap()).is_unknown());
+        assert_eq!(budget.errors.borrow().len(), 1);
+    }
+
+    #[test]
+    fn user_defined_functions() {
+        let tpl = r#"{"parameters": {}, "functions": [{"namespace": "__bicep", "members": {"double": {"parameters": [{"name": "x", "type": "int"}], "output": {"type": "int", "value": "[mul(parameters('x'), 2)]"}}}}]}"#;
+        assert_eq!(eval_in(tpl, "[__bicep.double(21)]").value, Value::Int(42));
+    }
+}

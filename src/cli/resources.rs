@@ -1,0 +1,78 @@
+//! `akslint resources`: what the policies see, for writing policies and checking evaluation.
+
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+use miette::{IntoDiagnostic, Result};
+
+use akslint::discover::{self, DiscoverOptions};
+use akslint::engine::{self, Options};
+use akslint::model::{Node, Value};
+use akslint::policy::compile::PolicySet;
+
+#[derive(Args, Debug)]
+pub struct ResourcesArgs {
+    /// Files, directories or globs; `-` reads standard input.
+    #[arg(default_value = ".")]
+    paths: Vec<String>,
+    /// ARM parameters file to evaluate templates with (repeatable).
+    #[arg(long = "arm-parameters", value_name = "FILE")]
+    arm_parameters: Vec<PathBuf>,
+    /// Path to report for standard input (also picks its format by extension).
+    #[arg(long, value_name = "NAME")]
+    stdin_filename: Option<String>,
+}
+
+pub fn run(args: &ResourcesArgs) -> Result<u8> {
+    let inputs = discover::discover(
+        &args.paths,
+        &DiscoverOptions {
+            stdin_filename: args.stdin_filename.clone(),
+            ..Default::default()
+        },
+        || {
+            let mut s = String::new();
+            io::stdin().read_to_string(&mut s).map(|_| s)
+        },
+    )
+    .into_diagnostic()?;
+    let set = PolicySet::new(Vec::new()).map_err(miette::Report::new)?;
+    let opts = Options {
+        collect: true,
+        arm_parameters: args.arm_parameters.clone(),
+        ..Default::default()
+    };
+    let result = engine::run(&inputs, &set, &opts);
+    let mut out = io::stdout().lock();
+    for r in &result.resources {
+        let line = serde_json::json!({
+            "file": inputs.get(r.file).map(|i| i.display.to_string()),
+            "format": r.format.as_str(),
+            "kind": r.kind(),
+            "name": r.name(),
+            "namespace": r.namespace(),
+            "line": r.root.span.start.line,
+            "parameters": r.arm.as_ref().and_then(|a| a.parameters.as_deref()),
+            "tree": shown(&r.root),
+        });
+        writeln!(out, "{line}").into_diagnostic()?;
+    }
+    Ok(0)
+}
+
+/// JSON of a tree with unknown values spelled out.
+fn shown(n: &Node) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &n.value {
+        Value::Unknown => J::String("(known after deployment)".into()),
+        Value::Seq(items) => J::Array(items.iter().map(shown).collect()),
+        Value::Map(entries) => J::Object(
+            entries
+                .iter()
+                .map(|e| (e.key.to_string(), shown(&e.value)))
+                .collect(),
+        ),
+        _ => n.to_json(),
+    }
+}
