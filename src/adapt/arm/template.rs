@@ -173,7 +173,7 @@ impl Walker<'_> {
         } else {
             let root = evaluate_body(decl, ctx, name_decl);
             let display = match name_node.as_ref().and_then(Node::as_str) {
-                Some(n) => n.to_string(),
+                Some(_) => name.clone(),
                 None => symbol.map_or_else(|| name.clone(), str::to_string),
             };
             let key = format!("{}|{}", ty.to_ascii_lowercase(), name.to_ascii_lowercase());
