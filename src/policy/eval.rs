@@ -213,6 +213,9 @@ fn test_hits<'a>(op: &'a Op, hits: &[Hit<'a>], scope: &Scope<'a>) -> Outcome<'a>
 /// Applies one operator to one present value; for `contains` also returns the matching element.
 fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<&'a Node>) {
     let v = &node.value;
+    if let Op::RefersToSelf = op {
+        return (refers_to_self(node, scope), None);
+    }
     if let Value::Unknown = v {
         return match op {
             Op::Exists(b) => (Tri::from_bool(*b), None),
@@ -277,17 +280,51 @@ fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<
         Op::IsGuid(b) => node.as_str().is_some_and(ops::is_guid) == *b,
         Op::LooksLikeSecret(b) => node.as_str().is_some_and(ops::looks_like_secret) == *b,
         Op::RegistryIn(p) => node.as_str().is_some_and(|image| p.trusts_image(image)),
-        Op::RefersToSelf => match (node.as_str(), scope.subject) {
-            // An evaluated resource ID names the subject by type and name.
-            (Some(s), Some(subject)) if subject.arm.is_some() => {
-                let refs = subject.arm.as_ref().map_or(&[][..], |a| &a.refs[..]);
-                functions::id_key(s).is_some_and(|k| refs.iter().any(|r| **r == *k))
-            }
-            (Some(s), Some(subject)) => subject.name() == Some(s),
-            _ => false,
-        },
+        Op::RefersToSelf => unreachable!("handled above"),
     };
     (Tri::from_bool(t), None)
+}
+
+/// Whether `node` (in `scope.res`) names the resource that asked (`scope.subject`).
+fn refers_to_self(node: &Node, scope: &Scope<'_>) -> Tri {
+    let Some(subject) = scope.subject else {
+        return Tri::False;
+    };
+    // Terraform: the configuration says what the attribute references, known or not.
+    if let (Some(tf), Some(subject_tf)) = (&scope.res.tf, &subject.tf)
+        && let Some((_, refs)) = tf.references.iter().find(|(s, _)| *s == node.span)
+    {
+        return Tri::from_bool(refs.contains(&subject_tf.config_address));
+    }
+    let same_file = subject.file == scope.res.file;
+    match (&node.value, &subject.arm) {
+        // Unknown until deployment: may name the subject if it comes from the same template
+        // (or plan); another template's parameters are unrelated to it.
+        (Value::Unknown, _) if same_file => Tri::Unknown,
+        (Value::Unknown, _) => Tri::False,
+        // An evaluated resource ID names the subject by type and name.
+        (Value::Str(s), Some(arm)) => {
+            let Some(key) = functions::id_key(s) else {
+                return Tri::False;
+            };
+            // A `{parameters('x')}` placeholder only means the same thing within one file.
+            let placeholder = |k: &str| k.contains('{');
+            for r in &arm.refs {
+                if **r == *key && (same_file || !placeholder(&key)) {
+                    return Tri::True;
+                }
+            }
+            // Within one template, a name known only at deployment may still be this one;
+            // across templates their parameters are unrelated.
+            if same_file && (placeholder(&key) || arm.refs.iter().any(|r| placeholder(r))) {
+                Tri::Unknown
+            } else {
+                Tri::False
+            }
+        }
+        (Value::Str(s), None) => Tri::from_bool(subject.name() == Some(&**s)),
+        _ => Tri::False,
+    }
 }
 
 /// False when the check's `when` already rules this resource out; lets the loader drop
@@ -328,11 +365,19 @@ pub fn run_check<'a>(
     } else {
         let mut v = Vec::new();
         for p in &check.for_each {
-            if let Resolved::Found(hits) = base.roots.resolve(p) {
-                v.extend(hits.into_iter().filter(|h| {
-                    !h.node.is_unknown()
-                        && (!check.for_each_objects_only || h.node.as_map().is_some())
-                }));
+            match base.roots.resolve(p) {
+                Resolved::Found(hits) => {
+                    for h in hits {
+                        if h.node.is_unknown() {
+                            // An element (or the collection) unknown until deployment.
+                            stats.unknown += 1;
+                        } else if !check.for_each_objects_only || h.node.as_map().is_some() {
+                            v.push(h);
+                        }
+                    }
+                }
+                Resolved::Unknown(_) => stats.unknown += 1,
+                Resolved::Absent(_) => {}
             }
         }
         v

@@ -56,6 +56,7 @@ pub struct TemplateScope<'t> {
     vars: HashMap<String, (&'t Node, Span)>,
     var_copies: HashMap<String, &'t Node>,
     functions: HashMap<String, &'t Node>,
+    definitions: Option<&'t Node>,
     cache: RefCell<HashMap<(bool, String), Node>>,
     in_progress: RefCell<BTreeSet<(bool, String)>>,
     pub budget: &'t Budget,
@@ -115,6 +116,7 @@ impl<'t> TemplateScope<'t> {
             vars,
             var_copies,
             functions,
+            definitions: template.entry_ignore_case("definitions").map(|e| &e.value),
             cache: RefCell::default(),
             in_progress: RefCell::default(),
             budget,
@@ -162,14 +164,35 @@ impl<'t> TemplateScope<'t> {
             if let Some(d) = p.decl.entry_ignore_case("defaultValue") {
                 return self.ctx().eval_node(&d.value);
             }
-            if p.decl
-                .entry_ignore_case("nullable")
-                .is_some_and(|n| n.value.value == Value::Bool(true))
-            {
+            if self.nullable(p.decl) {
                 return Node::new(Value::Null, p.key_span);
             }
             unknown(p.key_span)
         })
+    }
+
+    /// `nullable: true` on the parameter, or on the user-defined type its `$ref` names.
+    fn nullable(&self, decl: &Node) -> bool {
+        let mut node = decl;
+        for _ in 0..8 {
+            if node
+                .entry_ignore_case("nullable")
+                .is_some_and(|n| n.value.value == Value::Bool(true))
+            {
+                return true;
+            }
+            let Some(name) = node
+                .get_str("$ref")
+                .and_then(|r| r.strip_prefix("#/definitions/"))
+            else {
+                return false;
+            };
+            match self.definitions.and_then(|d| d.entry_ignore_case(name)) {
+                Some(e) => node = &e.value,
+                None => return false,
+            }
+        }
+        false
     }
 
     pub fn variable(&self, name: &str, span: Span) -> Node {
@@ -713,6 +736,9 @@ pub(crate) mod tests {
         assert!(eval_in(tpl, "[parameters('req')]").is_unknown());
         assert!(eval_in(tpl, "[parameters('opt')]").is_null());
         assert!(eval_in(tpl, "[parameters('missing')]").is_unknown());
+        let typed = r##"{"definitions": {"T": {"type": "object", "nullable": true}},
+          "parameters": {"p": {"$ref": "#/definitions/T"}}}"##;
+        assert!(eval_in(typed, "[parameters('p')]").is_null());
     }
 
     #[test]

@@ -84,6 +84,7 @@ impl Walker<'_> {
                 bicep: top.then(|| self.run.bicep.clone()).flatten(),
                 symbol: None,
             })),
+            tf: None,
         });
     }
 
@@ -199,6 +200,7 @@ impl Walker<'_> {
                     bicep: (depth == 0).then(|| self.run.bicep.clone()).flatten(),
                     symbol: symbol.map(Into::into),
                 })),
+                tf: None,
             });
         }
 
