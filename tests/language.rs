@@ -266,6 +266,7 @@ fn unknown_values_give_unknown_verdicts_not_findings() {
         pod_path: Some(&[]),
         helm_source: None,
         arm: None,
+        tf: None,
     };
     let mut out = Vec::new();
     let mut stats = Default::default();

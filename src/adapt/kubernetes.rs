@@ -72,6 +72,7 @@ fn resource(file: usize, root: Node, helm_source: Option<Box<str>>) -> Resource 
         pod_path,
         helm_source,
         arm: None,
+        tf: None,
     }
 }
 

@@ -3,3 +3,4 @@
 pub mod arm;
 pub mod helm;
 pub mod kubernetes;
+pub mod tfplan;

@@ -5,5 +5,5 @@ mod resource;
 mod span;
 
 pub use node::{Entry, Node, Value};
-pub use resource::{ArmOrigin, BicepSource, Format, Resource, ResourceId};
+pub use resource::{ArmOrigin, BicepSource, Format, Resource, ResourceId, TfOrigin, TfSource};
 pub use span::{Pos, Span};

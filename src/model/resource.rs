@@ -58,6 +58,8 @@ pub struct Resource {
     pub helm_source: Option<Box<str>>,
     /// For ARM resources: the declaration, parameters file and Bicep source.
     pub arm: Option<Box<ArmOrigin>>,
+    /// For Terraform plan resources: references, sensitive values, `.tf` source.
+    pub tf: Option<Box<TfOrigin>>,
 }
 
 impl Resource {
@@ -105,4 +107,38 @@ pub struct ArmOrigin {
 pub struct BicepSource {
     pub path: Arc<str>,
     pub text: String,
+}
+
+/// Where a Terraform plan resource came from, and what must stay hidden.
+#[derive(Debug, Default)]
+pub struct TfOrigin {
+    /// Module path and `type.name`, without instance keys (`module.aks.azurerm_kubernetes_cluster.this`):
+    /// what configuration references name.
+    pub config_address: Box<str>,
+    /// Configuration references of attributes, by the span of the value node they explain
+    /// (also of values unknown at plan time), as config addresses.
+    pub references: Vec<(Span, Vec<Box<str>>)>,
+    /// Spans of sensitive values: never printed.
+    pub sensitive: Vec<Span>,
+    /// The `resource "<type>" "<name>"` block in the `.tf` sources, when found.
+    pub source: Option<TfSource>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TfSource {
+    pub path: Arc<str>,
+    pub text: Arc<str>,
+    /// 1-based line of the `resource` block.
+    pub line: u32,
+}
+
+impl Resource {
+    /// True when the node at `span` holds a sensitive value (Terraform `sensitive`).
+    pub fn is_sensitive(&self, span: Span) -> bool {
+        self.tf.as_ref().is_some_and(|t| {
+            t.sensitive
+                .iter()
+                .any(|s| s.start <= span.start && span.end <= s.end && s.src == span.src)
+        })
+    }
 }

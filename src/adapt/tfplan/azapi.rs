@@ -1,0 +1,115 @@
+//! `azapi_resource`: an ARM resource written in Terraform. Its `body` (an object in azapi v2,
+//! a JSON string in v1) is linted by the ARM checks of its `type`.
+
+use crate::model::{ArmOrigin, Entry, Format, Node, Resource, ResourceId, Span, TfOrigin, Value};
+
+/// The ARM view of an `azapi_resource`: `type`/`apiVersion` from `type = "<type>@<version>"`,
+/// `name`, `location`, `tags`, `identity` from the attributes, the rest from `body`.
+pub fn resource(file: usize, address: &str, values: Node, origin: TfOrigin) -> Option<Resource> {
+    let type_node = values.get("type")?;
+    let (ty, api) = type_node.as_str()?.split_once('@')?;
+    let ty = ty.to_string();
+    let mut entries = vec![
+        Entry {
+            key: "type".into(),
+            key_span: span_of_key(&values, "type"),
+            value: Node::new(Value::Str(ty.as_str().into()), type_node.span),
+        },
+        Entry {
+            key: "apiVersion".into(),
+            key_span: span_of_key(&values, "type"),
+            value: Node::new(Value::Str(api.into()), type_node.span),
+        },
+    ];
+    for key in ["name", "location", "tags"] {
+        if let Some(e) = values.entry(key) {
+            entries.push(e.clone());
+        }
+    }
+    // `identity` is a block list in Terraform, an object in ARM.
+    if let Some(e) = values.entry("identity")
+        && let Some(first) = e.value.as_seq().and_then(|s| s.first())
+    {
+        entries.push(Entry {
+            key: "identity".into(),
+            key_span: e.key_span,
+            value: first.clone(),
+        });
+    }
+    if let Some(body) = values.entry("body") {
+        let parsed = match &body.value.value {
+            Value::Str(text) => serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .map(|j| from_json(&j, body.value.span)),
+            Value::Map(_) | Value::Unknown => Some(body.value.clone()),
+            _ => None,
+        };
+        match parsed.map(|p| p.value) {
+            Some(Value::Map(fields)) => {
+                for f in fields {
+                    if !entries.iter().any(|e| e.key.eq_ignore_ascii_case(&f.key)) {
+                        entries.push(f);
+                    }
+                }
+            }
+            Some(Value::Unknown) => entries.push(Entry {
+                key: "properties".into(),
+                key_span: body.key_span,
+                value: Node::new(Value::Unknown, body.value.span),
+            }),
+            _ => {}
+        }
+    }
+    let name = values.get_str("name").unwrap_or(address).to_string();
+    let refs = vec![format!("{}|{}", ty.to_ascii_lowercase(), name.to_ascii_lowercase()).into()];
+    Some(Resource {
+        file,
+        format: Format::Arm,
+        group: "".into(),
+        id: ResourceId {
+            kind: ty.as_str().into(),
+            namespace: None,
+            name: Some(address.into()),
+        },
+        root: Node::new(Value::Map(entries), values.span),
+        pod_path: None,
+        helm_source: None,
+        arm: Some(Box::new(ArmOrigin {
+            declared: type_node.span,
+            sources: Vec::new(),
+            parameters: None,
+            refs,
+            bicep: None,
+            symbol: Some(address.into()),
+        })),
+        tf: Some(Box::new(origin)),
+    })
+}
+
+fn span_of_key(values: &Node, key: &str) -> Span {
+    values.entry(key).map_or(values.span, |e| e.key_span)
+}
+
+/// A body given as a JSON string: its values all point at the string.
+fn from_json(j: &serde_json::Value, span: Span) -> Node {
+    use serde_json::Value as J;
+    let value = match j {
+        J::Null => Value::Null,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => n
+            .as_i64()
+            .map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
+        J::String(s) => Value::Str(s.as_str().into()),
+        J::Array(a) => Value::Seq(a.iter().map(|x| from_json(x, span)).collect()),
+        J::Object(o) => Value::Map(
+            o.iter()
+                .map(|(k, v)| Entry {
+                    key: k.as_str().into(),
+                    key_span: span,
+                    value: from_json(v, span),
+                })
+                .collect(),
+        ),
+    };
+    Node::new(value, span)
+}

@@ -1,0 +1,332 @@
+//! Terraform plan JSON (`terraform show -json plan`): the managed resources the plan leaves
+//! in place, with values unknown until apply marked unknown and sensitive values hidden.
+//!
+//! Resources come from `planned_values` (every `child_modules` level), joined by address with
+//! `resource_changes` for the actions, `after_unknown` and `after_sensitive`.
+
+mod azapi;
+pub mod config;
+pub mod source;
+
+use std::collections::HashMap;
+
+use crate::model::{Entry, Format, Node, Resource, ResourceId, Span, TfOrigin, Value};
+
+/// The resources of a plan and what was wrong with it.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub resources: Vec<Resource>,
+    /// (span, message) of problems that make the plan unreadable (AKL001).
+    pub problems: Vec<(Span, String)>,
+    /// Spans of every sensitive value in the file (to blank them out of code frames).
+    pub sensitive: Vec<Span>,
+}
+
+/// Reads a plan. `sources` finds the `.tf` block of a resource, when the sources are known.
+pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
+    let mut loaded = Loaded::default();
+    match plan.get("format_version") {
+        Some(v) => {
+            let text = v.as_str().unwrap_or_default();
+            if text.split('.').next() != Some("1") {
+                loaded.problems.push((
+                    v.span,
+                    format!(
+                        "unsupported Terraform plan format_version `{}`: akslint reads 1.x",
+                        v.value
+                    ),
+                ));
+                return loaded;
+            }
+        }
+        None => return loaded,
+    }
+    let changes: HashMap<&str, &Node> = plan
+        .get("resource_changes")
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|c| Some((c.get_str("address")?, c)))
+        .collect();
+    let configs = config::Configs::new(plan.get("configuration"));
+
+    let mut planned: Vec<&Node> = Vec::new();
+    if let Some(root) = plan
+        .get("planned_values")
+        .and_then(|p| p.get("root_module"))
+    {
+        collect_module(root, &mut planned, 0);
+    }
+    let mut seen = std::collections::HashSet::new();
+    for r in planned {
+        let Some(address) = r.get_str("address") else {
+            continue;
+        };
+        seen.insert(address);
+        let change = changes.get(address).and_then(|c| c.get("change"));
+        let values = r.get("values");
+        let sensitive = r
+            .get("sensitive_values")
+            .or_else(|| change?.get("after_sensitive"));
+        if let Some(res) = resource(
+            file,
+            r,
+            address,
+            values,
+            change,
+            sensitive,
+            &configs,
+            sources,
+            &mut loaded,
+        ) {
+            loaded.resources.push(res);
+        }
+    }
+    // A plan without planned_values (or a change missing from it): lint the change's `after`.
+    for (address, c) in &changes {
+        if seen.contains(address) {
+            continue;
+        }
+        let change = c.get("change");
+        let after = change
+            .and_then(|ch| ch.get("after"))
+            .filter(|a| a.as_map().is_some());
+        if after.is_none() {
+            continue;
+        }
+        let sensitive = change.and_then(|ch| ch.get("after_sensitive"));
+        if let Some(res) = resource(
+            file,
+            c,
+            address,
+            after,
+            change,
+            sensitive,
+            &configs,
+            sources,
+            &mut loaded,
+        ) {
+            loaded.resources.push(res);
+        }
+    }
+    loaded.resources.sort_by_key(|r| r.root.span.start);
+    loaded
+}
+
+/// Bounded by the JSON loader's depth limit.
+fn collect_module<'n>(m: &'n Node, out: &mut Vec<&'n Node>, depth: usize) {
+    out.extend(
+        m.get("resources")
+            .and_then(Node::as_seq)
+            .unwrap_or_default(),
+    );
+    if depth < 64 {
+        for c in m
+            .get("child_modules")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            collect_module(c, out, depth + 1);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn resource(
+    file: usize,
+    r: &Node,
+    address: &str,
+    values: Option<&Node>,
+    change: Option<&Node>,
+    sensitive: Option<&Node>,
+    configs: &config::Configs<'_>,
+    sources: &source::SourceIndex,
+    loaded: &mut Loaded,
+) -> Option<Resource> {
+    if r.get_str("mode") == Some("data") {
+        return None;
+    }
+    let actions: Vec<&str> = change
+        .and_then(|c| c.get("actions"))
+        .and_then(Node::as_seq)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Node::as_str)
+        .collect();
+    // Only being deleted (or forgotten): nothing will exist to lint.
+    if !actions.is_empty() && actions.iter().all(|a| matches!(*a, "delete" | "forget")) {
+        return None;
+    }
+    let ty = r.get_str("type")?;
+    let mut root = values
+        .cloned()
+        .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), r.span));
+    root.as_map()?;
+    if let Some(u) = change.and_then(|c| c.get("after_unknown")) {
+        mark_unknown(&mut root, u);
+    }
+    let mut hidden = Vec::new();
+    if let Some(s) = sensitive {
+        sensitive_spans(&root, s, &mut hidden);
+    }
+    loaded.sensitive.extend(hidden.iter().copied());
+    let config_address = config::config_address(address);
+    let expressions = configs.expressions(&config_address);
+    let module = config::module_prefix(&config_address);
+    let mut references = Vec::new();
+    if let Some(e) = expressions {
+        config::references(&root, e, &module, &mut references);
+    }
+    let source = sources.find(&config_address);
+    let origin = TfOrigin {
+        config_address: config_address.as_str().into(),
+        references,
+        sensitive: hidden,
+        source,
+    };
+    if ty == "azapi_resource" {
+        return azapi::resource(file, address, root, origin);
+    }
+    Some(Resource {
+        file,
+        format: Format::Terraform,
+        group: "".into(),
+        id: ResourceId {
+            kind: ty.into(),
+            namespace: None,
+            name: Some(address.into()),
+        },
+        root,
+        pod_path: None,
+        helm_source: None,
+        arm: None,
+        tf: Some(Box::new(origin)),
+    })
+}
+
+/// Replaces values that `after_unknown` marks `true` with unknown, adding attributes and
+/// block elements the values leave out.
+fn mark_unknown(values: &mut Node, unknown: &Node) {
+    match &unknown.value {
+        Value::Bool(true) => values.value = Value::Unknown,
+        Value::Map(entries) => {
+            let Value::Map(have) = &mut values.value else {
+                return;
+            };
+            for u in entries {
+                match have.iter_mut().rev().find(|e| e.key == u.key) {
+                    Some(e) => mark_unknown(&mut e.value, &u.value),
+                    None if u.value.value == Value::Bool(true) => have.push(Entry {
+                        key: u.key.clone(),
+                        key_span: u.key_span,
+                        value: Node::new(Value::Unknown, u.value.span),
+                    }),
+                    None => {}
+                }
+            }
+        }
+        Value::Seq(items) => {
+            let Value::Seq(have) = &mut values.value else {
+                return;
+            };
+            for (i, u) in items.iter().enumerate() {
+                match have.get_mut(i) {
+                    Some(v) => mark_unknown(v, u),
+                    None if u.value == Value::Bool(true) => {
+                        have.push(Node::new(Value::Unknown, u.span));
+                    }
+                    None => {}
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Spans of the scalar values that `sensitive` marks `true` (whole subtrees when a block is).
+fn sensitive_spans(values: &Node, sensitive: &Node, out: &mut Vec<Span>) {
+    match (&sensitive.value, &values.value) {
+        (Value::Bool(true), _) => all_scalars(values, out),
+        (Value::Map(marks), Value::Map(_)) => {
+            for m in marks {
+                if let Some(e) = values.entry(&m.key) {
+                    sensitive_spans(&e.value, &m.value, out);
+                }
+            }
+        }
+        (Value::Seq(marks), Value::Seq(items)) => {
+            for (m, v) in marks.iter().zip(items) {
+                sensitive_spans(v, m, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn all_scalars(n: &Node, out: &mut Vec<Span>) {
+    match &n.value {
+        Value::Seq(items) => items.iter().for_each(|i| all_scalars(i, out)),
+        Value::Map(entries) => entries.iter().for_each(|e| all_scalars(&e.value, out)),
+        Value::Null | Value::Unknown => {}
+        _ => out.push(n.span),
+    }
+}
+
+/// The text with every sensitive value's characters replaced by `*` (same length, so every
+/// other position stays right): what code frames may show.
+pub fn redact(text: &str, spans: &[Span]) -> String {
+    if spans.is_empty() {
+        return text.to_string();
+    }
+    let mut by_line: HashMap<u32, Vec<(u32, u32)>> = HashMap::new();
+    for s in spans.iter().filter(|s| s.src == 0) {
+        if s.start.line == s.end.line {
+            by_line
+                .entry(s.start.line)
+                .or_default()
+                .push((s.start.col, s.end.col));
+        } else {
+            for line in s.start.line..=s.end.line {
+                by_line.entry(line).or_default().push((1, u32::MAX));
+            }
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let Some(ranges) = by_line.get(&(i as u32 + 1)) else {
+            out.push_str(line);
+            continue;
+        };
+        let chars: Vec<char> = line.chars().collect();
+        // Strings keep their quotes; numbers and booleans are blanked whole.
+        let quoted = |a: u32| chars.get(a as usize - 1) == Some(&'"');
+        for (c, ch) in chars.iter().enumerate() {
+            let col = c as u32 + 1;
+            let hidden = ranges.iter().any(|&(a, b)| {
+                if quoted(a) {
+                    col > a && col + 1 < b
+                } else {
+                    col >= a && col < b
+                }
+            }) && !matches!(ch, '\n' | '\r');
+            out.push(if hidden { '*' } else { *ch });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Pos;
+
+    #[test]
+    fn redaction_keeps_quotes_and_positions() {
+        let text = "{\"a\": \"secret\", \"b\": 1}\n";
+        // "secret" (with quotes) spans columns 7..15.
+        let s = Span::new(Pos::new(1, 7), Pos::new(1, 15));
+        assert_eq!(redact(text, &[s]), "{\"a\": \"******\", \"b\": 1}\n");
+        let n = Span::new(Pos::new(1, 22), Pos::new(1, 23));
+        assert_eq!(redact(text, &[n]), "{\"a\": \"secret\", \"b\": *}\n");
+    }
+}
