@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::adapt::{arm, helm::SourceMap, kubernetes};
+use crate::adapt::{arm, helm::SourceMap, kubernetes, tfplan};
 use crate::discover::{Input, Origin};
 use crate::finding::{Finding, PolicyStats, RelatedLocation, fingerprint};
 use crate::model::{ArmOrigin, Node, Pos, Resource, Span};
@@ -43,6 +43,8 @@ pub struct Options {
     /// Parameters files bound to every ARM template of the run (instead of those found
     /// beside each template).
     pub arm_parameters: Vec<std::path::PathBuf>,
+    /// Root module directory of Terraform plans' `.tf` sources (default: the plan's directory).
+    pub tf_root: Option<std::path::PathBuf>,
 }
 
 /// What kind of input a file turned out to be.
@@ -52,6 +54,8 @@ pub enum FileKind {
     Helm,
     /// An ARM template (compiled Bicep).
     Arm,
+    /// A Terraform plan (`terraform show -json`).
+    Terraform,
     /// Recognised but not linted by this version (ARM, Terraform plan).
     Unsupported(&'static str),
     /// Not an input akslint reads (a values file, package.json, ...).
@@ -368,6 +372,10 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
                 process_arm(file, input, root, set, opts, &mut out);
                 return out;
             }
+            Some(JsonDoc::Plan(root)) => {
+                process_plan(file, input, root, text, set, opts, &mut out);
+                return out;
+            }
             None => {
                 if out.summary.kind == FileKind::Broken {
                     out.text = Some(full_text);
@@ -428,6 +436,65 @@ fn check_resources(
             out.kept.push(res);
         }
     }
+}
+
+/// A Terraform plan: join planned values with changes, find the `.tf` sources, check.
+fn process_plan(
+    file: usize,
+    input: &Input,
+    root: Node,
+    text: &str,
+    set: &PolicySet,
+    opts: &Options,
+    out: &mut FileOutcome,
+) {
+    let path = input.display.clone();
+    out.summary.kind = FileKind::Terraform;
+    let (dir, shown) = match (&opts.tf_root, &input.origin) {
+        (Some(r), _) => (
+            r.clone(),
+            std::path::PathBuf::from(crate::discover::display_path(r)),
+        ),
+        (None, Origin::File(p)) => (
+            p.parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+            std::path::Path::new(&*path)
+                .parent()
+                .map(std::path::Path::to_path_buf)
+                .unwrap_or_default(),
+        ),
+        (None, Origin::Stdin(_)) => (std::path::PathBuf::from("."), std::path::PathBuf::new()),
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        std::path::PathBuf::from(".")
+    } else {
+        dir
+    };
+    let sources = tfplan::source::SourceIndex::build(root.get("configuration"), &dir, &shown);
+    let loaded = tfplan::load(file, &root, &sources);
+    drop(root);
+    // Code frames must never show a sensitive value.
+    out.text = Some(tfplan::redact(text, &loaded.sensitive).into());
+    for (span, message) in &loaded.problems {
+        linter_finding(
+            set,
+            "AKL001",
+            &path,
+            *span,
+            message.clone(),
+            &mut out.findings,
+        );
+    }
+    out.summary.resources = loaded.resources.len();
+    if opts.parse_only {
+        return;
+    }
+    if opts.collect {
+        out.kept = loaded.resources;
+        return;
+    }
+    check_resources(loaded.resources, set, &path, out);
 }
 
 /// An ARM template: bind its parameters files, evaluate, check what it deploys.
@@ -591,6 +658,7 @@ fn parse_yaml(
 enum JsonDoc {
     Kubernetes(Node),
     Arm(Node),
+    Plan(Node),
 }
 
 /// The document of a JSON file to lint; `None` when there is nothing to lint (recording
@@ -609,10 +677,7 @@ fn parse_json(
             JsonKind::ArmTemplate => Some(JsonDoc::Arm(root)),
             // Read with the template it belongs to.
             JsonKind::ArmParameters => None,
-            JsonKind::TerraformPlan => {
-                out.summary.kind = FileKind::Unsupported("Terraform plan");
-                None
-            }
+            JsonKind::TerraformPlan => Some(JsonDoc::Plan(root)),
             JsonKind::Other => None,
         },
         Ok(None) => None,
@@ -677,6 +742,18 @@ fn to_finding(
         }
         None => (path, dedupe_key),
     };
+    if let Some(src) = res.tf.as_ref().and_then(|t| t.source.as_ref()) {
+        let keys: Vec<&str> = raw
+            .stable_path
+            .split(['.', '['])
+            .filter(|k| !k.is_empty() && !k.ends_with(']'))
+            .collect();
+        related.push(RelatedLocation {
+            path: src.path.clone(),
+            span: Some(tfplan::source::attribute_span(src, &keys)),
+            message: format!("`{}` in the Terraform source", res.name().unwrap_or("")),
+        });
+    }
     let span = raw.span.in_source(0);
     Finding {
         id: policy.id.as_str().into(),

@@ -58,6 +58,10 @@ pub struct CheckArgs {
     /// per file).
     #[arg(long = "arm-parameters", value_name = "FILE")]
     arm_parameters: Vec<PathBuf>,
+    /// Directory of the root Terraform module, to point findings of plans at their `.tf`
+    /// blocks (default: the plan's directory).
+    #[arg(long = "tf-root", value_name = "DIR")]
+    tf_root: Option<PathBuf>,
     /// Leave out paths matching these globs (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -156,6 +160,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let opts = Options {
         input_format,
         arm_parameters: args.arm_parameters.clone(),
+        tf_root: args.tf_root.clone(),
         ..Default::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -173,7 +178,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         for f in result.files.iter().filter(|f| f.explicit) {
             let why = match f.kind {
                 FileKind::NotInput => {
-                    "not a Kubernetes manifest, Helm render or ARM template (parameters files are read with their template)"
+                    "not a Kubernetes manifest, Helm render, ARM template or Terraform plan (ARM parameters files are read with their template)"
                 }
                 FileKind::Unsupported(what) => what,
                 _ => continue,

@@ -8,7 +8,7 @@ use miette::{IntoDiagnostic, Result};
 
 use akslint::discover::{self, DiscoverOptions};
 use akslint::engine::{self, Options};
-use akslint::model::{Node, Value};
+use akslint::model::{Node, Resource, Value};
 use akslint::policy::compile::PolicySet;
 
 #[derive(Args, Debug)]
@@ -19,6 +19,9 @@ pub struct ResourcesArgs {
     /// ARM parameters file to evaluate templates with (repeatable).
     #[arg(long = "arm-parameters", value_name = "FILE")]
     arm_parameters: Vec<PathBuf>,
+    /// Root module directory of Terraform plans' `.tf` sources.
+    #[arg(long = "tf-root", value_name = "DIR")]
+    tf_root: Option<PathBuf>,
     /// Path to report for standard input (also picks its format by extension).
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
@@ -41,6 +44,7 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
     let opts = Options {
         collect: true,
         arm_parameters: args.arm_parameters.clone(),
+        tf_root: args.tf_root.clone(),
         ..Default::default()
     };
     let result = engine::run(&inputs, &set, &opts);
@@ -54,7 +58,7 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
             "namespace": r.namespace(),
             "line": r.root.span.start.line,
             "parameters": r.arm.as_ref().and_then(|a| a.parameters.as_deref()),
-            "tree": shown(&r.root),
+            "tree": shown(&r.root, r),
         });
         writeln!(out, "{line}").into_diagnostic()?;
     }
@@ -62,17 +66,18 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
 }
 
 /// JSON of a tree with unknown values spelled out.
-fn shown(n: &Node) -> serde_json::Value {
+fn shown(n: &Node, res: &Resource) -> serde_json::Value {
     use serde_json::Value as J;
     match &n.value {
         Value::Unknown => J::String("(known after deployment)".into()),
-        Value::Seq(items) => J::Array(items.iter().map(shown).collect()),
+        Value::Seq(items) => J::Array(items.iter().map(|i| shown(i, res)).collect()),
         Value::Map(entries) => J::Object(
             entries
                 .iter()
-                .map(|e| (e.key.to_string(), shown(&e.value)))
+                .map(|e| (e.key.to_string(), shown(&e.value, res)))
                 .collect(),
         ),
+        _ if res.is_sensitive(n.span) => J::String("(sensitive)".into()),
         _ => n.to_json(),
     }
 }

@@ -322,6 +322,13 @@ fn refers_to_self(node: &Node, scope: &Scope<'_>) -> Tri {
                 Tri::False
             }
         }
+        // Terraform: a known ID equal to the subject's own `id`.
+        (Value::Str(s), None) if subject.tf.is_some() => Tri::from_bool(
+            subject
+                .root
+                .get_str("id")
+                .is_some_and(|id| id.eq_ignore_ascii_case(s)),
+        ),
         (Value::Str(s), None) => Tri::from_bool(subject.name() == Some(&**s)),
         _ => Tri::False,
     }
@@ -466,9 +473,12 @@ fn make_finding(
         Var::Name => res.name().unwrap_or("(unnamed)").to_string(),
         Var::Namespace => res.namespace().unwrap_or("").to_string(),
         Var::Kind => res.kind().to_string(),
-        Var::Value => w
-            .value
-            .map_or_else(|| "absent".to_string(), |n| n.value.to_string()),
+        Var::Value => match w.value {
+            None => "absent".to_string(),
+            // Terraform `sensitive` values are never printed.
+            Some(n) if res.is_sensitive(n.span) => "(sensitive)".to_string(),
+            Some(n) => n.value.to_string(),
+        },
         Var::Path => node_path.clone(),
         Var::Item => el.node.get_str("name").or(el.key).unwrap_or("").to_string(),
     });

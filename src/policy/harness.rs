@@ -223,6 +223,7 @@ fn run_case(set: &PolicySet, pi: usize, entry: &Path, expect: Expect) -> (CaseRe
         .filter_map(|f| match f.kind {
             FileKind::Kubernetes | FileKind::Helm => Some(Format::Kubernetes),
             FileKind::Arm => Some(Format::Arm),
+            FileKind::Terraform => Some(Format::Terraform),
             _ => None,
         })
         .collect();

@@ -74,7 +74,7 @@ fn summary(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
         .filter(|f| {
             matches!(
                 f.kind,
-                FileKind::Kubernetes | FileKind::Helm | FileKind::Arm
+                FileKind::Kubernetes | FileKind::Helm | FileKind::Arm | FileKind::Terraform
             )
         })
         .count();

@@ -28,11 +28,12 @@ pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
     match plan.get("format_version") {
         Some(v) => {
             let text = v.as_str().unwrap_or_default();
-            if text.split('.').next() != Some("1") {
+            // 0.x (Terraform 0.12-0.15) has the layout 1.x kept; a new major may not.
+            if !matches!(text.split('.').next(), Some("0" | "1")) {
                 loaded.problems.push((
                     v.span,
                     format!(
-                        "unsupported Terraform plan format_version `{}`: akslint reads 1.x",
+                        "unsupported Terraform plan format_version `{}`: akslint reads 0.x and 1.x",
                         v.value
                     ),
                 ));
