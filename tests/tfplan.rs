@@ -1,0 +1,415 @@
+//! Terraform plans through the real binary: join, unknowns, deletes, instances, modules,
+//! sensitive values, `.tf` locations, azapi bodies. Test policies keep these tests
+//! independent of the built-in pack.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Run, run_in, write};
+
+const POLICIES: &[(&str, &str)] = &[
+    (
+        "TST101",
+        r#"  - on: terraform azurerm_kubernetes_cluster
+    require: {path: local_account_disabled, equals: true}
+  - on: arm Microsoft.ContainerService/managedClusters
+    require: {path: properties.disableLocalAccounts, equals: true}
+"#,
+    ),
+    (
+        "TST102",
+        r#"  - on: terraform azurerm_kubernetes_cluster
+    message: "secret is {value}"
+    forbid: {path: "service_principal[0].client_secret", exists: true}
+"#,
+    ),
+    (
+        "TST103",
+        r#"  - on: terraform azurerm_kubernetes_cluster
+    require: {path: "network_profile[0].network_policy", in: [azure, calico, cilium]}
+"#,
+    ),
+    (
+        "TST104",
+        r#"  - on: terraform azurerm_container_registry
+    require:
+      related:
+        type: azurerm_private_endpoint
+        where: {path: "private_service_connection[*].private_connection_resource_id", refers_to: self}
+        missing: false
+"#,
+    ),
+];
+
+fn policy(id: &str, checks: &str) -> String {
+    format!(
+        "id: {id}\nname: test-{}\narea: auth\nseverity: high\ntitle: t\nmessage: \"`{{name}}` fails {id}\"\nhelp: Fix it.\ndocs: |\n  ## What it does\n  x\n  ## Why it matters\n  x\n  ## How to fix\n  x\nchecks:\n{checks}",
+        id.to_ascii_lowercase()
+    )
+}
+
+fn setup(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (id, checks) in POLICIES {
+        write(dir.path(), &format!("pol/{id}.yaml"), policy(id, checks));
+    }
+    for (name, text) in files {
+        write(dir.path(), name, text);
+    }
+    dir
+}
+
+fn check(dir: &Path, select: &str, extra: &[&str]) -> Run {
+    let mut args = vec![
+        "check",
+        "--policies",
+        "pol",
+        "--select",
+        select,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    run_in(dir, &args)
+}
+
+/// (id, path, line, message).
+fn found(r: &Run) -> Vec<(String, String, u64, String)> {
+    assert!(!r.stderr.contains("panicked"), "{r:?}");
+    r.json()["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{r:?}"))
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().into(),
+                f["path"].as_str().unwrap().into(),
+                f["start"]["line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
+}
+
+/// A plan with: a cluster created by `count` (local accounts on), one for `for_each` in a
+/// module (local accounts off), one only being deleted, and a data source.
+const PLAN: &str = r#"{
+  "format_version": "1.2",
+  "terraform_version": "1.9.0",
+  "planned_values": {
+    "root_module": {
+      "resources": [
+        {
+          "address": "azurerm_kubernetes_cluster.this[0]",
+          "mode": "managed",
+          "type": "azurerm_kubernetes_cluster",
+          "name": "this",
+          "index": 0,
+          "values": {
+            "name": "aks-a",
+            "local_account_disabled": false,
+            "network_profile": [
+              {
+                "network_plugin": "azure"
+              }
+            ],
+            "service_principal": [
+              {
+                "client_id": "00000000-0000-0000-0000-000000000000",
+                "client_secret": "SuperSecretValue123"
+              }
+            ]
+          },
+          "sensitive_values": {
+            "service_principal": [
+              {
+                "client_secret": true
+              }
+            ]
+          }
+        },
+        {
+          "address": "data.azurerm_client_config.current",
+          "mode": "data",
+          "type": "azurerm_client_config",
+          "name": "current",
+          "values": {}
+        }
+      ],
+      "child_modules": [
+        {
+          "address": "module.aks[\"eu\"]",
+          "resources": [
+            {
+              "address": "module.aks[\"eu\"].azurerm_kubernetes_cluster.this",
+              "mode": "managed",
+              "type": "azurerm_kubernetes_cluster",
+              "name": "this",
+              "values": {
+                "name": "aks-eu",
+                "local_account_disabled": true,
+                "network_profile": [
+                  {
+                    "network_plugin": "azure",
+                    "network_policy": null
+                  }
+                ]
+              }
+            }
+          ]
+        }
+      ]
+    }
+  },
+  "resource_changes": [
+    {
+      "address": "azurerm_kubernetes_cluster.this[0]",
+      "mode": "managed",
+      "type": "azurerm_kubernetes_cluster",
+      "change": {
+        "actions": ["create"],
+        "after_unknown": {
+          "id": true,
+          "network_profile": [
+            {
+              "network_policy": true
+            }
+          ]
+        }
+      }
+    },
+    {
+      "address": "azurerm_kubernetes_cluster.old",
+      "mode": "managed",
+      "type": "azurerm_kubernetes_cluster",
+      "change": {
+        "actions": ["delete"],
+        "before": {"name": "old", "local_account_disabled": false},
+        "after": null
+      }
+    }
+  ]
+}
+"#;
+
+#[test]
+fn instances_modules_deletes_and_data_sources() {
+    let dir = setup(&[("plan.json", PLAN)]);
+    let r = check(dir.path(), "TST101", &["plan.json"]);
+    assert_eq!(
+        found(&r),
+        [(
+            "TST101".into(),
+            "plan.json".into(),
+            15,
+            "`azurerm_kubernetes_cluster.this[0]` fails TST101".into()
+        )],
+        "{r:?}"
+    );
+    let r = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--policies",
+            "pol",
+            "--select",
+            "TST101",
+            "plan.json",
+        ],
+    );
+    assert!(r.stdout.contains("checked 2 resources in 1 file"), "{r:?}");
+}
+
+#[test]
+fn unknown_at_plan_is_not_absent() {
+    let dir = setup(&[("plan.json", PLAN)]);
+    // this[0]: network_policy unknown (after_unknown) → silent; aks-eu: null → finding at its key.
+    let r = check(dir.path(), "TST103", &["plan.json"]);
+    let f = found(&r);
+    assert_eq!(f.len(), 1, "{r:?}");
+    assert_eq!(f[0].2, 59);
+    assert!(
+        f[0].3
+            .contains("module.aks[\"eu\"].azurerm_kubernetes_cluster.this"),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn sensitive_values_never_appear_in_any_output_format() {
+    let dir = setup(&[("plan.json", PLAN)]);
+    for format in ["human", "concise", "json", "sarif", "github"] {
+        let r = run_in(
+            dir.path(),
+            &[
+                "check",
+                "--policies",
+                "pol",
+                "--select",
+                "TST102",
+                "--format",
+                format,
+                "plan.json",
+            ],
+        );
+        assert_eq!(r.code, 1, "{format}: {r:?}");
+        assert!(
+            !r.stdout.contains("SuperSecret"),
+            "{format} leaked: {}",
+            r.stdout
+        );
+        assert!(
+            !r.stderr.contains("SuperSecret"),
+            "{format} leaked: {}",
+            r.stderr
+        );
+        assert!(r.stdout.contains("(sensitive)"), "{format}: {}", r.stdout);
+    }
+    // The code frame shows the line, masked.
+    let r = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--policies",
+            "pol",
+            "--select",
+            "TST102",
+            "plan.json",
+        ],
+    );
+    assert!(
+        r.stdout
+            .contains("\"client_secret\": \"*******************\""),
+        "{r:?}"
+    );
+    // And `akslint resources` masks it too.
+    let r = run_in(dir.path(), &["resources", "plan.json"]);
+    assert!(!r.stdout.contains("SuperSecret"), "{r:?}");
+}
+
+#[test]
+fn an_unknown_plan_format_major_is_a_parse_error() {
+    let plan = PLAN.replace("\"format_version\": \"1.2\"", "\"format_version\": \"2.0\"");
+    let dir = setup(&[("plan.json", &plan)]);
+    let r = check(dir.path(), "TST101", &["plan.json"]);
+    let f = found(&r);
+    assert_eq!(f.len(), 1, "{r:?}");
+    assert_eq!((f[0].0.as_str(), f[0].2), ("AKL001", 2));
+    assert!(f[0].3.contains("format_version `2.0`"), "{r:?}");
+}
+
+#[test]
+fn findings_point_at_the_tf_block_beside_the_plan_or_under_tf_root() {
+    let tf = "resource \"azurerm_kubernetes_cluster\" \"this\" {\n  count = 1\n  name  = \"aks-a\"\n  local_account_disabled = false\n}\n";
+    let module_tf = "resource \"azurerm_kubernetes_cluster\" \"this\" {\n  name = \"aks-eu\"\n  network_profile {\n    network_plugin = \"azure\"\n  }\n}\n";
+    let plan = PLAN.replace(
+        "  \"resource_changes\": [",
+        "  \"configuration\": {\"root_module\": {\"module_calls\": {\"aks\": {\"source\": \"./modules/aks\", \"module\": {\"resources\": []}}}}},\n  \"resource_changes\": [",
+    );
+    let dir = setup(&[
+        ("infra/plan.json", &plan),
+        ("infra/main.tf", tf),
+        ("infra/modules/aks/main.tf", module_tf),
+    ]);
+    let r = check(dir.path(), "TST101,TST103", &["infra/plan.json"]);
+    let json = r.json();
+    let related: Vec<(String, u64)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["related"].as_array().cloned().unwrap_or_default())
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_string(),
+                r["start"]["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert!(
+        related.contains(&("infra/main.tf".into(), 4)),
+        "{related:?}"
+    );
+    assert!(
+        related.contains(&("infra/modules/aks/main.tf".into(), 3)),
+        "{related:?}"
+    );
+
+    // A plan elsewhere, sources named with --tf-root.
+    let dir = setup(&[("plan.json", &plan), ("src/main.tf", tf)]);
+    let r = check(dir.path(), "TST101", &["plan.json", "--tf-root", "src"]);
+    let rel = &r.json()["findings"][0]["related"][0];
+    assert_eq!(rel["path"], "src/main.tf", "{r:?}");
+    assert_eq!(rel["start"]["line"], 4);
+}
+
+#[test]
+fn azapi_bodies_are_linted_by_arm_checks_object_or_json_string() {
+    let plan = r#"{
+  "format_version": "1.2",
+  "planned_values": {"root_module": {"resources": [
+    {
+      "address": "azapi_resource.aks",
+      "mode": "managed",
+      "type": "azapi_resource",
+      "name": "aks",
+      "values": {
+        "type": "Microsoft.ContainerService/managedClusters@2024-05-01",
+        "name": "aks-azapi",
+        "body": {
+          "properties": {
+            "disableLocalAccounts": false
+          }
+        }
+      }
+    },
+    {
+      "address": "azapi_resource.v1",
+      "mode": "managed",
+      "type": "azapi_resource",
+      "name": "v1",
+      "values": {
+        "type": "Microsoft.ContainerService/managedClusters@2023-01-01",
+        "name": "aks-v1",
+        "body": "{\"properties\": {\"disableLocalAccounts\": true}}"
+      }
+    }
+  ]}}
+}
+"#;
+    let dir = setup(&[("plan.json", plan)]);
+    let r = check(dir.path(), "TST101", &["plan.json", "--statistics"]);
+    let f = found(&r);
+    assert_eq!(f.len(), 1, "{r:?}");
+    assert_eq!(f[0].2, 14);
+    assert!(f[0].3.contains("azapi_resource.aks"), "{r:?}");
+}
+
+#[test]
+fn references_link_resources_whose_ids_are_unknown_at_plan() {
+    let plan = r#"{
+  "format_version": "1.2",
+  "planned_values": {"root_module": {"resources": [
+    {"address": "azurerm_container_registry.linked", "mode": "managed", "type": "azurerm_container_registry", "name": "linked",
+     "values": {"name": "acrlinked"}},
+    {"address": "azurerm_container_registry.alone", "mode": "managed", "type": "azurerm_container_registry", "name": "alone",
+     "values": {"name": "acralone"}},
+    {"address": "azurerm_private_endpoint.pe", "mode": "managed", "type": "azurerm_private_endpoint", "name": "pe",
+     "values": {"name": "pe", "private_service_connection": [{"name": "c", "subresource_names": ["registry"]}]}}
+  ]}},
+  "resource_changes": [
+    {"address": "azurerm_private_endpoint.pe", "mode": "managed", "type": "azurerm_private_endpoint",
+     "change": {"actions": ["create"], "after_unknown": {"id": true, "private_service_connection": [{"private_connection_resource_id": true}]}}}
+  ],
+  "configuration": {"root_module": {"resources": [
+    {"address": "azurerm_private_endpoint.pe", "mode": "managed", "type": "azurerm_private_endpoint", "name": "pe",
+     "expressions": {"private_service_connection": [{"private_connection_resource_id": {"references": ["azurerm_container_registry.linked.id", "azurerm_container_registry.linked"]}}]}}
+  ]}}
+}
+"#;
+    let dir = setup(&[("plan.json", plan)]);
+    let r = check(dir.path(), "TST104", &["plan.json"]);
+    let f = found(&r);
+    assert_eq!(f.len(), 1, "{r:?}");
+    assert!(f[0].3.contains("azurerm_container_registry.alone"), "{r:?}");
+}
