@@ -413,3 +413,41 @@ fn references_link_resources_whose_ids_are_unknown_at_plan() {
     assert_eq!(f.len(), 1, "{r:?}");
     assert!(f[0].3.contains("azurerm_container_registry.alone"), "{r:?}");
 }
+
+#[test]
+fn azapi_update_resource_is_merged_onto_its_target() {
+    let plan = |refs: &str| {
+        format!(
+            r#"{{
+  "format_version": "1.2",
+  "planned_values": {{"root_module": {{"resources": [
+    {{"address": "azapi_resource.aks", "mode": "managed", "type": "azapi_resource", "name": "aks",
+     "values": {{"type": "Microsoft.ContainerService/managedClusters@2024-05-01", "name": "aks1",
+                "body": {{"properties": {{"disableLocalAccounts": false, "dnsPrefix": "x"}}}}}}}},
+    {{"address": "azapi_update_resource.lockdown", "mode": "managed", "type": "azapi_update_resource", "name": "lockdown",
+     "values": {{"type": "Microsoft.ContainerService/managedClusters@2024-05-01",
+                "body": {{"properties": {{"disableLocalAccounts": true}}}}}}}}
+  ]}}}},
+  "resource_changes": [
+    {{"address": "azapi_update_resource.lockdown", "mode": "managed", "type": "azapi_update_resource",
+     "change": {{"actions": ["create"], "after_unknown": {{"resource_id": true}}}}}}
+  ],
+  "configuration": {{"root_module": {{"resources": [
+    {{"address": "azapi_update_resource.lockdown", "mode": "managed", "type": "azapi_update_resource", "name": "lockdown",
+     "expressions": {{"resource_id": {{"references": [{refs}]}}}}}}
+  ]}}}}
+}}
+"#
+        )
+    };
+    let dir = setup(&[
+        (
+            "merged/plan.json",
+            &plan(r#""azapi_resource.aks.id", "azapi_resource.aks""#),
+        ),
+        ("elsewhere/plan.json", &plan(r#""var.cluster_id""#)),
+    ]);
+    let r = check(dir.path(), "TST101", &["merged", "elsewhere"]);
+    let paths: Vec<String> = found(&r).into_iter().map(|f| f.1).collect();
+    assert_eq!(paths, ["elsewhere/plan.json"], "{r:?}");
+}

@@ -37,14 +37,7 @@ pub fn resource(file: usize, address: &str, values: Node, origin: TfOrigin) -> O
         });
     }
     if let Some(body) = values.entry("body") {
-        let parsed = match &body.value.value {
-            Value::Str(text) => serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .map(|j| from_json(&j, body.value.span)),
-            Value::Map(_) | Value::Unknown => Some(body.value.clone()),
-            _ => None,
-        };
-        match parsed.map(|p| p.value) {
+        match body_of(&body.value).map(|p| p.value) {
             Some(Value::Map(fields)) => {
                 for f in fields {
                     if !entries.iter().any(|e| e.key.eq_ignore_ascii_case(&f.key)) {
@@ -84,6 +77,66 @@ pub fn resource(file: usize, address: &str, values: Node, origin: TfOrigin) -> O
         })),
         tf: Some(Box::new(origin)),
     })
+}
+
+/// The body as an object: azapi v2 keeps it as one, v1 as a JSON string.
+fn body_of(body: &Node) -> Option<Node> {
+    match &body.value {
+        Value::Str(text) => serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .map(|j| from_json(&j, body.span)),
+        Value::Map(_) | Value::Unknown => Some(body.clone()),
+        _ => None,
+    }
+}
+
+/// Merges an `azapi_update_resource` body onto the `azapi_resource` it patches (named by a
+/// configuration reference in `resource_id`, or by an equal known `id`). An update whose
+/// target is not in the plan patches something akslint cannot see: it is not linted.
+pub fn apply_update(resources: &mut [Resource], update: &Node, origin: &TfOrigin) {
+    let Some(id) = update.get("resource_id") else {
+        return;
+    };
+    let refs = origin
+        .references
+        .iter()
+        .find(|(s, _)| *s == id.span)
+        .map(|(_, r)| r.as_slice())
+        .unwrap_or_default();
+    let target = resources.iter_mut().find(|r| {
+        r.arm.is_some()
+            && r.tf.as_ref().is_some_and(|t| {
+                refs.iter().any(|x| *x == t.config_address)
+                    || id.as_str().is_some_and(|s| {
+                        r.root
+                            .get_str("id")
+                            .is_some_and(|own| own.eq_ignore_ascii_case(s))
+                    })
+            })
+    });
+    let (Some(target), Some(body)) = (target, update.get("body").and_then(body_of)) else {
+        return;
+    };
+    merge(&mut target.root, body);
+}
+
+/// Deep merge: objects merge key by key (case-insensitively, as ARM reads keys), anything
+/// else replaces.
+fn merge(into: &mut Node, from: Node) {
+    match (&mut into.value, from.value) {
+        (Value::Map(have), Value::Map(add)) => {
+            for e in add {
+                match have.iter_mut().find(|h| h.key.eq_ignore_ascii_case(&e.key)) {
+                    Some(h) => merge(&mut h.value, e.value),
+                    None => have.push(e),
+                }
+            }
+        }
+        (_, v) => {
+            into.value = v;
+            into.span = from.span;
+        }
+    }
 }
 
 fn span_of_key(values: &Node, key: &str) -> Span {

@@ -20,6 +20,8 @@ pub struct Loaded {
     pub problems: Vec<(Span, String)>,
     /// Spans of every sensitive value in the file (to blank them out of code frames).
     pub sensitive: Vec<Span>,
+    /// `azapi_update_resource` values, before they are merged onto their targets.
+    updates: Vec<(Node, TfOrigin)>,
 }
 
 /// Reads a plan. `sources` finds the `.tf` block of a resource, when the sources are known.
@@ -110,6 +112,9 @@ pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
             loaded.resources.push(res);
         }
     }
+    for (update, origin) in std::mem::take(&mut loaded.updates) {
+        azapi::apply_update(&mut loaded.resources, &update, &origin);
+    }
     loaded.resources.sort_by_key(|r| r.root.span.start);
     loaded
 }
@@ -187,6 +192,11 @@ fn resource(
     };
     if ty == "azapi_resource" {
         return azapi::resource(file, address, root, origin);
+    }
+    if ty == "azapi_update_resource" {
+        // Merged onto its target after every resource is read.
+        loaded.updates.push((root, origin));
+        return None;
     }
     Some(Resource {
         file,
