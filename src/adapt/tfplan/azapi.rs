@@ -106,7 +106,7 @@ pub fn apply_update(resources: &mut [Resource], update: &Node, origin: &TfOrigin
     let target = resources.iter_mut().find(|r| {
         r.arm.is_some()
             && r.tf.as_ref().is_some_and(|t| {
-                refs.iter().any(|x| *x == t.config_address)
+                refs.contains(&t.config_address)
                     || id.as_str().is_some_and(|s| {
                         r.root
                             .get_str("id")
