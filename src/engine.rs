@@ -30,6 +30,10 @@ pub enum InputFormat {
     Auto,
     Kubernetes,
     Helm,
+    /// Every JSON input is an ARM template, whatever its `$schema`.
+    Arm,
+    /// Every JSON input is a Terraform plan.
+    Terraform,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -56,8 +60,6 @@ pub enum FileKind {
     Arm,
     /// A Terraform plan (`terraform show -json`).
     Terraform,
-    /// Recognised but not linted by this version (ARM, Terraform plan).
-    Unsupported(&'static str),
     /// Not an input akslint reads (a values file, package.json, ...).
     NotInput,
     /// Could not be read or parsed.
@@ -338,6 +340,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
             Syntax::Yaml
         }
         (InputFormat::Auto, None) if matches!(input.origin, Origin::File(_)) => return out,
+        (InputFormat::Arm | InputFormat::Terraform, _) => Syntax::Json,
         _ => match &input.origin {
             Origin::Stdin(t) => syntax_for(&path).unwrap_or_else(|| sniff(t)),
             Origin::File(_) => syntax_for(&path).unwrap_or(Syntax::Yaml),
@@ -365,7 +368,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
             Some(parsed) => parsed,
             None => return out,
         },
-        Syntax::Json => match parse_json(text, &path, set, opts.limits, &mut out) {
+        Syntax::Json => match parse_json(text, &path, set, opts, &mut out) {
             Some(JsonDoc::Kubernetes(doc)) => (vec![doc], SourceMap::default()),
             Some(JsonDoc::Arm(root)) => {
                 out.text = Some(full_text);
@@ -667,11 +670,14 @@ fn parse_json(
     text: &str,
     path: &Arc<str>,
     set: &PolicySet,
-    limits: Limits,
+    opts: &Options,
     out: &mut FileOutcome,
 ) -> Option<JsonDoc> {
     let lines = LineIndex::new(text);
+    let limits = opts.limits;
     match json::load(text, &lines, limits) {
+        Ok(Some(root)) if opts.input_format == InputFormat::Arm => Some(JsonDoc::Arm(root)),
+        Ok(Some(root)) if opts.input_format == InputFormat::Terraform => Some(JsonDoc::Plan(root)),
         Ok(Some(root)) => match classify_json(&root) {
             JsonKind::Kubernetes => Some(JsonDoc::Kubernetes(root)),
             JsonKind::ArmTemplate => Some(JsonDoc::Arm(root)),

@@ -87,12 +87,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         InputFormatArg::Auto => InputFormat::Auto,
         InputFormatArg::K8s => InputFormat::Kubernetes,
         InputFormatArg::Helm => InputFormat::Helm,
-        InputFormatArg::Arm | InputFormatArg::Tfplan => {
-            return Err(miette::miette!(
-                "input format `{:?}` is not supported by this version of akslint yet",
-                args.input_format
-            ));
-        }
+        InputFormatArg::Arm => InputFormat::Arm,
+        InputFormatArg::Tfplan => InputFormat::Terraform,
     };
     let mut set = load_policies(&args.policies)?;
     let selection = Selection {
@@ -176,18 +172,10 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     if !args.quiet {
         let mut err = io::stderr().lock();
         for f in result.files.iter().filter(|f| f.explicit) {
-            let why = match f.kind {
-                FileKind::NotInput => {
-                    "not a Kubernetes manifest, Helm render, ARM template or Terraform plan (ARM parameters files are read with their template)"
-                }
-                FileKind::Unsupported(what) => what,
-                _ => continue,
-            };
-            let why = if matches!(f.kind, FileKind::Unsupported(_)) {
-                format!("{why}s are not supported by this version yet")
-            } else {
-                why.to_string()
-            };
+            if f.kind != FileKind::NotInput {
+                continue;
+            }
+            let why = "not a Kubernetes manifest, Helm render, ARM template or Terraform plan (ARM parameters files are read with their template)";
             let _ = writeln!(err, "akslint: skipped {}: {why}", f.path);
         }
     }
