@@ -152,9 +152,21 @@ pub fn eval<'a>(cond: &'a Cond, scope: &Scope<'a>) -> Outcome<'a> {
 
 fn eval_leaf<'a>(leaf: &'a Leaf, scope: &Scope<'a>) -> Outcome<'a> {
     let mut absent_at: Option<Hit<'a>> = None;
+    // Of several alternatives, the first with a known value decides: one spelling (or one of
+    // `role_definition_name` / `role_definition_id`) may be computed at apply while the other
+    // is written. Unknown only when no alternative is known.
+    let mut unknown_at: Option<Hit<'a>> = None;
     for p in &leaf.paths {
         match scope.roots.resolve(p) {
+            Resolved::Found(hits)
+                if leaf.paths.len() > 1 && hits.iter().all(|h| h.node.is_unknown()) =>
+            {
+                unknown_at.get_or_insert(hits[0]);
+            }
             Resolved::Found(hits) => return test_hits(&leaf.op, &hits, scope),
+            Resolved::Unknown(h) if leaf.paths.len() > 1 => {
+                unknown_at.get_or_insert(h);
+            }
             Resolved::Unknown(h) => {
                 return Outcome {
                     verdict: Tri::Unknown,
@@ -162,9 +174,20 @@ fn eval_leaf<'a>(leaf: &'a Leaf, scope: &Scope<'a>) -> Outcome<'a> {
                 };
             }
             Resolved::Absent(h) => {
-                absent_at.get_or_insert(h);
+                // A key written with a null value says more than the parent of a key that is
+                // not there: point at it, whichever alternative it is.
+                let better = h.node.is_null() && absent_at.is_none_or(|a| !a.node.is_null());
+                if absent_at.is_none() || better {
+                    absent_at = Some(h);
+                }
             }
         }
+    }
+    if let Some(h) = unknown_at {
+        return Outcome {
+            verdict: Tri::Unknown,
+            witness: Witness::at(h, Some(h.node)),
+        };
     }
     let at = absent_at.expect("a test has at least one path");
     match &leaf.default {
