@@ -855,6 +855,82 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_argument_makes_the_result_unknown() {
+        // `#` is a value known only at deployment.
+        let calls = [
+            "not(#)",
+            "equals(#, 1)",
+            "less(#, 1)",
+            "lessOrEquals(#, 1)",
+            "greater(#, 1)",
+            "greaterOrEquals(#, 1)",
+            "bool(#)",
+            "int(#)",
+            "string(#)",
+            "length(#)",
+            "contains(#, 'a')",
+            "contains(createArray('a'), #)",
+            "concat('a', #)",
+            "format('{0}', #)",
+            "toLower(#)",
+            "toUpper(#)",
+            "trim(#)",
+            "replace(#, 'a', 'b')",
+            "split(#, '/')",
+            "substring(#, 1)",
+            "startsWith(#, 'a')",
+            "endsWith(#, 'a')",
+            "indexOf(#, 'a')",
+            "lastIndexOf(#, 'a')",
+            "first(#)",
+            "last(#)",
+            "skip(#, 1)",
+            "take(#, 1)",
+            "join(#, ',')",
+            "array(#)",
+            "range(#, 2)",
+            "intersection(#, #)",
+            "flatten(#)",
+            "objectKeys(#)",
+            "json(#)",
+            "add(#, 1)",
+            "sub(#, 1)",
+            "mul(#, 1)",
+            "div(#, 1)",
+            "mod(#, 1)",
+            "min(#, 1)",
+            "max(#, 1)",
+            "empty(#)",
+            "union(#, createObject())",
+            "shallowMerge(#)",
+            "items(#)",
+            "tryGet(#, 'a')",
+            "if(#, 1, 2)",
+            "and(true(), #)",
+            "or(false(), #)",
+            "coalesce(#, 1)",
+            "coalesce(null(), #)",
+            "map(#, lambda('x', 1))",
+            "filter(#, lambda('x', true()))",
+            "reduce(#, 0, lambda('a', 'c', 1))",
+            "sort(#, lambda('a', 'b', true()))",
+            "toObject(#, lambda('x', 'k'))",
+            "mapValues(#, lambda('x', 1))",
+            "#.property",
+            "#[0]",
+            "createObject('a', 1)[#]",
+            "resourceId(#, 'n')",
+        ];
+        for call in calls {
+            let expr = format!("[{}]", call.replace('#', "reference('x').v"));
+            assert!(eval(&expr).is_unknown(), "{call} should be unknown");
+        }
+        // ... and known ones are not (the same calls with known arguments are tested above).
+        assert!(!eval("[createArray(reference('x'))]").is_unknown());
+        assert!(!eval("[resourceId('A.B/c', reference('x').n)]").is_unknown());
+    }
+
+    #[test]
     fn deployment_time_values_are_unknown() {
         for e in [
             "[reference('x')]",
