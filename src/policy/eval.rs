@@ -313,11 +313,20 @@ fn refers_to_self(node: &Node, scope: &Scope<'_>) -> Tri {
     let Some(subject) = scope.subject else {
         return Tri::False;
     };
-    // Terraform: the configuration says what the attribute references, known or not.
-    if let (Some(tf), Some(subject_tf)) = (&scope.res.tf, &subject.tf)
-        && let Some((_, refs)) = tf.references.iter().find(|(s, _)| *s == node.span)
-    {
-        return Tri::from_bool(refs.contains(&subject_tf.config_address));
+    // Terraform: a known ID equal to the subject's known `id` settles it; else the
+    // configuration says what the attribute references, known or not.
+    if let (Some(tf), Some(_)) = (&scope.res.tf, &subject.tf) {
+        if let (Some(v), Some(id)) = (node.as_str(), subject.root.get_str("id")) {
+            return Tri::from_bool(v.eq_ignore_ascii_case(id));
+        }
+        if let Some((_, refs)) = tf.references.iter().find(|(s, _)| *s == node.span) {
+            return Tri::from_bool(match (scope.res.name(), subject.name()) {
+                (Some(from), Some(to)) => {
+                    crate::adapt::tfplan::config::references_resource(refs, from, to)
+                }
+                _ => false,
+            });
+        }
     }
     let same_file = subject.file == scope.res.file;
     match (&node.value, &subject.arm) {

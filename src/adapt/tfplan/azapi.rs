@@ -93,7 +93,7 @@ fn body_of(body: &Node) -> Option<Node> {
 /// Merges an `azapi_update_resource` body onto the `azapi_resource` it patches (named by a
 /// configuration reference in `resource_id`, or by an equal known `id`). An update whose
 /// target is not in the plan patches something akslint cannot see: it is not linted.
-pub fn apply_update(resources: &mut [Resource], update: &Node, origin: &TfOrigin) {
+pub fn apply_update(resources: &mut [Resource], address: &str, update: &Node, origin: &TfOrigin) {
     let Some(id) = update.get("resource_id") else {
         return;
     };
@@ -104,15 +104,15 @@ pub fn apply_update(resources: &mut [Resource], update: &Node, origin: &TfOrigin
         .map(|(_, r)| r.as_slice())
         .unwrap_or_default();
     let target = resources.iter_mut().find(|r| {
-        r.arm.is_some()
-            && r.tf.as_ref().is_some_and(|t| {
-                refs.contains(&t.config_address)
-                    || id.as_str().is_some_and(|s| {
-                        r.root
-                            .get_str("id")
-                            .is_some_and(|own| own.eq_ignore_ascii_case(s))
-                    })
-            })
+        let by_reference = r
+            .name()
+            .is_some_and(|target| super::config::references_resource(refs, address, target));
+        let by_id = id.as_str().is_some_and(|s| {
+            r.root
+                .get_str("id")
+                .is_some_and(|own| own.eq_ignore_ascii_case(s))
+        });
+        r.arm.is_some() && r.tf.is_some() && (by_reference || by_id)
     });
     let (Some(target), Some(body)) = (target, update.get("body").and_then(body_of)) else {
         return;

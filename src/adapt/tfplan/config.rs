@@ -84,13 +84,13 @@ pub fn module_prefix(config_address: &str) -> String {
     format!("{}.", parts[..parts.len() - 2].join("."))
 }
 
-/// A reference to a managed resource (`azurerm_container_registry.acr[0].id`) as the config
-/// address of that resource within `module`; `None` for variables, locals, data sources,
-/// module outputs and the like.
-fn resource_reference(reference: &str, module: &str) -> Option<String> {
-    let plain = config_address(reference);
-    let mut parts = plain.split('.');
-    let (ty, name) = (parts.next()?, parts.next()?);
+/// A reference to a managed resource of the same module, as `type.name` or, with a constant
+/// instance key, `type.name["eu"]` / `type.name[0]`; `None` for variables, locals, data
+/// sources, module outputs and the like.
+fn resource_reference(reference: &str) -> Option<String> {
+    let mut parts = reference.splitn(3, '.');
+    let ty = parts.next()?;
+    let rest = parts.next()?;
     if matches!(
         ty,
         "var" | "local" | "each" | "count" | "path" | "terraform" | "data" | "module" | "self"
@@ -98,17 +98,73 @@ fn resource_reference(reference: &str, module: &str) -> Option<String> {
     {
         return None;
     }
-    Some(format!("{module}{ty}.{name}"))
+    // `name` and an instance key right after it (`acr["eu"]`), up to the next attribute.
+    let mut name = String::new();
+    let mut depth = 0;
+    let mut quote = false;
+    let tail = match reference.split_once('.') {
+        Some((_, t)) => t,
+        None => rest,
+    };
+    for c in tail.chars() {
+        match c {
+            '.' if depth == 0 => break,
+            '[' if !quote => depth += 1,
+            ']' if !quote => depth -= 1,
+            '"' => quote = !quote,
+            _ => {}
+        }
+        name.push(c);
+    }
+    Some(format!("{ty}.{name}"))
+}
+
+/// Splits a resource address into its module instance path (with keys, and the trailing dot)
+/// and the resource part: `module.a["x"].t_y.n[0]` → (`module.a["x"].`, `t_y.n[0]`).
+pub fn split_address(address: &str) -> (&str, &str) {
+    let mut dots = Vec::new();
+    let mut depth = 0;
+    let mut quote = false;
+    for (i, c) in address.char_indices() {
+        match c {
+            '"' => quote = !quote,
+            '[' if !quote => depth += 1,
+            ']' if !quote => depth -= 1,
+            '.' if depth == 0 && !quote => dots.push(i),
+            _ => {}
+        }
+    }
+    match dots.len() {
+        0 | 1 => ("", address),
+        n => address.split_at(dots[n - 2] + 1),
+    }
+}
+
+/// Whether references written in the resource at `referrer` (an address) name the resource at
+/// `target`: same module instance, and the same resource, of the same instance when the
+/// reference names one.
+pub fn references_resource(refs: &[Box<str>], referrer: &str, target: &str) -> bool {
+    let (from_module, _) = split_address(referrer);
+    let (to_module, resource) = split_address(target);
+    if from_module != to_module {
+        return false;
+    }
+    let without_key = config_address(resource);
+    // Terraform lists every prefix of a traversal (`acr["eu"].id`, `acr["eu"]`, `acr`): a
+    // keyed reference names one instance, and the bare one then means nothing more.
+    let keyed = refs.iter().any(|r| {
+        r.len() > without_key.len()
+            && r.starts_with(&without_key)
+            && r[without_key.len()..].starts_with('[')
+    });
+    refs.iter()
+        .any(|r| **r == *resource || (!keyed && **r == *without_key))
 }
 
 /// Records, for each attribute of `values` whose expression references resources, the
-/// referenced config addresses under the span of the attribute's value node.
-pub fn references(
-    values: &Node,
-    expressions: &Node,
-    module: &str,
-    out: &mut Vec<(Span, Vec<Box<str>>)>,
-) {
+/// referenced resources (`type.name`, with a constant instance key when there is one) under
+/// the span of the attribute's value node.
+pub fn references(values: &Node, expressions: &Node, out: &mut Vec<(Span, Vec<Box<str>>)>) {
     let Some(exprs) = expressions.as_map() else {
         return;
     };
@@ -121,7 +177,7 @@ pub fn references(
             Value::Seq(blocks) => {
                 if let Some(items) = v.value.as_seq() {
                     for (b, item) in blocks.iter().zip(items) {
-                        references(item, b, module, out);
+                        references(item, b, out);
                     }
                 }
             }
@@ -133,7 +189,7 @@ pub fn references(
                     .unwrap_or_default()
                     .iter()
                     .filter_map(Node::as_str)
-                    .filter_map(|r| resource_reference(r, module))
+                    .filter_map(resource_reference)
                     .map(Into::into)
                     .collect();
                 if !refs.is_empty() {
@@ -168,13 +224,44 @@ mod tests {
         );
         assert_eq!(module_prefix("t_x.n"), "");
         assert_eq!(
-            resource_reference("azurerm_container_registry.acr[0].id", "module.m.").as_deref(),
-            Some("module.m.azurerm_container_registry.acr")
+            resource_reference("azurerm_container_registry.acr[0].id").as_deref(),
+            Some("azurerm_container_registry.acr[0]")
         );
-        assert_eq!(resource_reference("var.x", ""), None);
         assert_eq!(
-            resource_reference("data.azurerm_client_config.c.tenant_id", ""),
+            resource_reference(r#"azurerm_container_registry.acr["e.u"].id"#).as_deref(),
+            Some(r#"azurerm_container_registry.acr["e.u"]"#)
+        );
+        assert_eq!(
+            resource_reference("azurerm_container_registry.acr").as_deref(),
+            Some("azurerm_container_registry.acr")
+        );
+        assert_eq!(resource_reference("var.x"), None);
+        assert_eq!(
+            resource_reference("data.azurerm_client_config.c.tenant_id"),
             None
         );
+    }
+
+    #[test]
+    fn references_respect_module_instances_and_keys() {
+        assert_eq!(
+            split_address(r#"module.a["x.y"].t_y.n[0]"#),
+            (r#"module.a["x.y"]."#, "t_y.n[0]")
+        );
+        let keyed: Vec<Box<str>> = vec![r#"t_y.acr["eu"]"#.into(), "t_y.acr".into()];
+        let any: Vec<Box<str>> = vec!["t_y.acr".into()];
+        assert!(references_resource(&keyed, "t_z.pe", r#"t_y.acr["eu"]"#));
+        assert!(!references_resource(&keyed, "t_z.pe", r#"t_y.acr["us"]"#));
+        assert!(references_resource(&any, "t_z.pe", r#"t_y.acr["us"]"#));
+        assert!(references_resource(
+            &any,
+            r#"module.m["eu"].t_z.pe"#,
+            r#"module.m["eu"].t_y.acr"#
+        ));
+        assert!(!references_resource(
+            &any,
+            r#"module.m["eu"].t_z.pe"#,
+            r#"module.m["us"].t_y.acr"#
+        ));
     }
 }

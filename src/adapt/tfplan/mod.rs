@@ -21,7 +21,7 @@ pub struct Loaded {
     /// Spans of every sensitive value in the file (to blank them out of code frames).
     pub sensitive: Vec<Span>,
     /// `azapi_update_resource` values, before they are merged onto their targets.
-    updates: Vec<(Node, TfOrigin)>,
+    updates: Vec<(String, Node, TfOrigin)>,
 }
 
 /// Reads a plan. `sources` finds the `.tf` block of a resource, when the sources are known.
@@ -112,8 +112,8 @@ pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
             loaded.resources.push(res);
         }
     }
-    for (update, origin) in std::mem::take(&mut loaded.updates) {
-        azapi::apply_update(&mut loaded.resources, &update, &origin);
+    for (address, update, origin) in std::mem::take(&mut loaded.updates) {
+        azapi::apply_update(&mut loaded.resources, &address, &update, &origin);
     }
     loaded.resources.sort_by_key(|r| r.root.span.start);
     loaded
@@ -178,10 +178,9 @@ fn resource(
     loaded.sensitive.extend(hidden.iter().copied());
     let config_address = config::config_address(address);
     let expressions = configs.expressions(&config_address);
-    let module = config::module_prefix(&config_address);
     let mut references = Vec::new();
     if let Some(e) = expressions {
-        config::references(&root, e, &module, &mut references);
+        config::references(&root, e, &mut references);
     }
     let source = sources.find(&config_address);
     let origin = TfOrigin {
@@ -195,7 +194,7 @@ fn resource(
     }
     if ty == "azapi_update_resource" {
         // Merged onto its target after every resource is read.
-        loaded.updates.push((root, origin));
+        loaded.updates.push((address.to_string(), root, origin));
         return None;
     }
     Some(Resource {
