@@ -31,6 +31,8 @@ pub struct DiscoverOptions {
     pub stdin_filename: Option<String>,
     /// Globs of paths to leave out.
     pub exclude: Vec<String>,
+    /// Globs of paths to leave out, relative to a directory (the configuration file's).
+    pub rooted_exclude: Option<(PathBuf, Vec<String>)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +91,14 @@ pub fn discover(
     if let Some(ex) = exclude {
         out.retain(|i| !ex.is_match(i.display.as_ref()));
     }
+    if let Some((root, globs)) = &opts.rooted_exclude
+        && let Some(ex) = build_set(globs)?
+    {
+        out.retain(|i| match &i.origin {
+            Origin::File(p) => !ex.is_match(relative(p, root)),
+            Origin::Stdin(_) => true,
+        });
+    }
     out.sort_by(|a, b| a.display.cmp(&b.display).then(b.explicit.cmp(&a.explicit)));
     out.dedup_by(|a, b| a.display == b.display);
     Ok(out)
@@ -125,6 +135,42 @@ fn glob_base(glob: &str) -> PathBuf {
     } else {
         base
     }
+}
+
+/// `path` made absolute against the working directory, with `.` and `..` resolved lexically.
+pub fn absolute(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `path` relative to `base` (both lexically absolute), with `../` steps when it is outside.
+pub fn relative(path: &Path, base: &Path) -> String {
+    let (p, b) = (absolute(path), absolute(base));
+    let pc: Vec<_> = p.components().collect();
+    let bc: Vec<_> = b.components().collect();
+    let common = pc.iter().zip(&bc).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..bc.len() {
+        out.push("..");
+    }
+    for c in &pc[common..] {
+        out.push(c);
+    }
+    out.to_string_lossy().into_owned()
 }
 
 pub fn display_path(path: &Path) -> String {

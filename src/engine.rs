@@ -20,6 +20,7 @@ use crate::source::detect::{
     JsonKind, Syntax, classify_json, is_kubernetes_object, sniff, syntax_for,
 };
 use crate::source::{Limits, LineIndex, json, scalar::Schema, strip_bom, yaml};
+use crate::suppress::{self, Suppress};
 
 /// Files larger than this are refused with AKL003 rather than read into memory.
 pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
@@ -49,6 +50,12 @@ pub struct Options {
     pub arm_parameters: Vec<std::path::PathBuf>,
     /// Root module directory of Terraform plans' `.tf` sources (default: the plan's directory).
     pub tf_root: Option<std::path::PathBuf>,
+    /// Suppressions from the configuration (`ignore-resources`).
+    pub suppressions: Vec<Suppress>,
+    /// `YYYY-MM-DD` that `until:` dates are compared with (default: today, UTC).
+    pub today: Option<String>,
+    /// Files findings may point into besides the inputs (the configuration file).
+    pub extra_sources: Vec<(Arc<str>, Arc<str>)>,
 }
 
 /// What kind of input a file turned out to be.
@@ -87,6 +94,8 @@ pub struct RunResult {
     pub unknown_functions: std::collections::BTreeSet<String>,
     /// With `Options::collect`: every resource, in input order.
     pub resources: Vec<Resource>,
+    /// Findings silenced by a suppression (each carries it), sorted.
+    pub suppressed: Vec<Finding>,
 }
 
 struct FileOutcome {
@@ -99,6 +108,7 @@ struct FileOutcome {
     extra_texts: Vec<(Arc<str>, Arc<str>)>,
     bytes: u64,
     unknown_functions: Vec<String>,
+    suppressions: Vec<Suppress>,
 }
 
 /// Runs policies over inputs. `set` must already carry the user's selection.
@@ -124,7 +134,12 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
     let mut kept = Vec::new();
     let mut texts: Vec<Option<Arc<str>>> = Vec::with_capacity(outcomes.len());
     let mut extra_texts = BTreeMap::new();
+    let mut suppressions = Vec::new();
     for o in outcomes {
+        // Comments in files that are not inputs (or could not be read) silence nothing.
+        if !matches!(o.summary.kind, FileKind::NotInput | FileKind::Broken) {
+            suppressions.extend(o.suppressions);
+        }
         extra_texts.extend(o.extra_texts);
         result.unknown_functions.extend(o.unknown_functions);
         result.files.push(o.summary);
@@ -192,7 +207,24 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
         .findings
         .retain(|f| f.dedupe_key.as_ref().is_none_or(|k| seen.insert(k.clone())));
 
-    let with_findings: HashSet<&Arc<str>> = result.findings.iter().map(|f| &f.path).collect();
+    suppressions.extend(opts.suppressions.iter().cloned());
+    let today = opts.today.clone().unwrap_or_else(suppress::today);
+    result.suppressed = suppress::apply(&mut result.findings, &suppressions, set, &today);
+    result
+        .findings
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut seen = HashSet::new();
+    result
+        .findings
+        .retain(|f| f.dedupe_key.as_ref().is_none_or(|k| seen.insert(k.clone())));
+    extra_texts.extend(opts.extra_sources.iter().cloned());
+
+    let with_findings: HashSet<&Arc<str>> = result
+        .findings
+        .iter()
+        .chain(&result.suppressed)
+        .map(|f| &f.path)
+        .collect();
     for (path, text) in paths.iter().zip(texts) {
         if let Some(t) = text.filter(|_| with_findings.contains(path)) {
             result.sources.insert(path.clone(), t);
@@ -235,6 +267,7 @@ fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>)
         extra_texts: Vec::new(),
         bytes: 0,
         unknown_functions: Vec::new(),
+        suppressions: Vec::new(),
     }
 }
 
@@ -258,6 +291,8 @@ fn linter_finding(
         fingerprint: fingerprint(&[id, path, &message]),
         // A parameters file shared by templates can be reported by each of them.
         dedupe_key: Some(format!("{id}#{path}#{:?}#{message}", span.start)),
+        resource_file: None,
+        suppression: None,
         message,
         path: path.clone(),
         span,
@@ -327,6 +362,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         extra_texts: Vec::new(),
         bytes: 0,
         unknown_functions: Vec::new(),
+        suppressions: Vec::new(),
     };
     let path = input.display.clone();
     // A file named explicitly without an extension (`~/.kube/config`) is read as YAML, but
@@ -357,6 +393,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     };
     out.bytes = bytes;
     let text = strip_bom(&full_text);
+    out.suppressions = suppress::scan_comments(text, &path);
     // Code frames must index the same text the positions were computed on.
     let full_text: Arc<str> = if text.len() == full_text.len() {
         full_text.clone()
@@ -417,6 +454,7 @@ fn check_resources(
 ) {
     let mut raw = Vec::new();
     for res in resources {
+        out.suppressions.extend(suppress::of_resource(&res, path));
         let checks = set.applicable(&res);
         let relevant = set.is_relation_relevant(&res, &checks);
         let mut locator = Locator::default();
@@ -705,6 +743,7 @@ fn to_finding(
 ) -> Finding {
     let policy = &set.policies[raw.check.0];
     let path = path.clone();
+    let resource_file = Some(path.clone());
     let mut related = Vec::new();
     if let Some(t) = &res.helm_source {
         related.push(RelatedLocation {
@@ -781,6 +820,8 @@ fn to_finding(
         node_path: raw.node_path,
         related,
         dedupe_key,
+        resource_file,
+        suppression: None,
     }
 }
 

@@ -31,6 +31,34 @@ pub struct Finding {
     pub related: Vec<RelatedLocation>,
     /// Findings with the same key are reported once (`report: once-per-namespace`).
     pub dedupe_key: Option<String>,
+    /// The file of the resource the finding is about (an ARM finding may point into a
+    /// parameters file): what resource-level suppressions are matched against.
+    pub resource_file: Option<Arc<str>>,
+    /// Set when a suppression (inline comment, annotation, configuration) silences it.
+    pub suppression: Option<Suppression>,
+}
+
+/// Why a finding is not reported, as SARIF `suppressions` say it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Suppression {
+    /// `inSource` (a comment or annotation in the file) or `external` (the configuration).
+    pub kind: SuppressionKind,
+    pub justification: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressionKind {
+    InSource,
+    External,
+}
+
+impl SuppressionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressionKind::InSource => "inSource",
+            SuppressionKind::External => "external",
+        }
+    }
 }
 
 impl Finding {

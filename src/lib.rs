@@ -2,9 +2,10 @@
 //!
 //! The pipeline (DESIGN §4): [`discover`] → [`source`] (parse into spanned trees) → [`adapt`]
 //! (documents to resources) → [`policy`] (checks, then cross-resource relations) →
-//! [`render`].
+//! [`suppress`] → [`render`].
 
 pub mod adapt;
+pub mod config;
 pub mod discover;
 pub mod engine;
 pub mod finding;
@@ -12,6 +13,7 @@ pub mod model;
 pub mod policy;
 pub mod render;
 pub mod source;
+pub mod suppress;
 
 /// The version printed in outputs.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

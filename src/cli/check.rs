@@ -4,9 +4,11 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Result, WrapErr};
 
-use super::{FailOn, load_policies};
+use super::{FailOn, baseline, load_policies};
+use akslint::config::{self, Config};
 use akslint::discover::{self, DiscoverOptions};
 use akslint::engine::{self, FileKind, InputFormat, Options};
+use akslint::policy::Severity;
 use akslint::policy::compile::Selection;
 use akslint::render::{self, Context, OutputFormat};
 
@@ -40,9 +42,25 @@ pub struct CheckArgs {
     /// Skip these policy ids or prefixes (comma list).
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     ignore: Vec<String>,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Low)]
-    fail_on: FailOn,
+    /// Lowest severity that makes the exit code 1 [default: low].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Configuration file (default: the nearest .akslint.yaml from the working directory up).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<PathBuf>,
+    /// Ignore any .akslint.yaml.
+    #[arg(long)]
+    no_config: bool,
+    /// Also show suppressed findings (marked), in every format; SARIF always has them.
+    #[arg(long)]
+    show_suppressed: bool,
+    /// Record the fingerprints of the current findings in FILE (JSON, written atomically) and
+    /// exit 0: they are accepted, and `--baseline FILE` hides them later.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    write_baseline: Option<PathBuf>,
+    /// Hide findings recorded in this baseline file; report only new ones.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Path to report for standard input (also picks its format by extension).
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
@@ -90,18 +108,28 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         InputFormatArg::Arm => InputFormat::Arm,
         InputFormatArg::Tfplan => InputFormat::Terraform,
     };
-    let mut set = load_policies(&args.policies)?;
+    let config = load_config(args.config.as_deref(), args.no_config)?;
+    let mut policy_dirs = config.policies.clone();
+    policy_dirs.extend(args.policies.iter().cloned());
+    let mut set = load_policies(&policy_dirs)?;
+    let upper = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|s| s.trim().to_ascii_uppercase())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    // Flags replace the configuration's lists; they do not add to them.
     let selection = Selection {
-        select: args
-            .select
-            .iter()
-            .map(|s| s.trim().to_ascii_uppercase())
-            .collect(),
-        ignore: args
-            .ignore
-            .iter()
-            .map(|s| s.trim().to_ascii_uppercase())
-            .collect(),
+        select: if args.select.is_empty() {
+            upper(config.select.as_deref().unwrap_or_default())
+        } else {
+            upper(&args.select)
+        },
+        ignore: if args.ignore.is_empty() {
+            upper(config.ignore.as_deref().unwrap_or_default())
+        } else {
+            upper(&args.ignore)
+        },
     };
     let unknown = selection.unknown(&set.policies);
     if !unknown.is_empty() {
@@ -116,7 +144,17 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         ));
     }
     set.apply_selection(&selection);
-    let mut overrides = std::collections::BTreeMap::new();
+    for (id, severity) in &config.severity {
+        let Some(i) = set.index_of(id) else {
+            return Err(miette::miette!(
+                help = "`akslint rules` lists the policy ids",
+                "{}: `severity` names unknown policy `{id}`",
+                config.path.as_deref().unwrap_or(config::FILE_NAME)
+            ));
+        };
+        set.severity[i] = *severity;
+    }
+    let mut overrides = config.settings.clone();
     for s in &args.settings {
         let Some((name, values)) = s.split_once('=') else {
             return Err(miette::miette!(
@@ -138,6 +176,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         no_ignore: args.no_ignore,
         stdin_filename: args.stdin_filename.clone(),
         exclude: args.exclude.clone(),
+        rooted_exclude: config
+            .root
+            .clone()
+            .filter(|_| !config.exclude.is_empty())
+            .map(|r| (r, config.exclude.clone())),
     };
     let inputs = discover::discover(&args.paths, &discover_opts, || {
         let mut s = String::new();
@@ -145,7 +188,12 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     })
     .into_diagnostic()?;
 
-    for p in &args.arm_parameters {
+    let arm_parameters = if args.arm_parameters.is_empty() {
+        config.arm_parameters.clone()
+    } else {
+        args.arm_parameters.clone()
+    };
+    for p in &arm_parameters {
         if !p.is_file() {
             return Err(miette::miette!(
                 "--arm-parameters {}: no such file",
@@ -153,10 +201,16 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             ));
         }
     }
+    let extra_sources = match (&config.path, &config.text) {
+        (Some(p), Some(t)) => vec![(p.clone(), t.clone())],
+        _ => Vec::new(),
+    };
     let opts = Options {
         input_format,
-        arm_parameters: args.arm_parameters.clone(),
-        tf_root: args.tf_root.clone(),
+        arm_parameters,
+        tf_root: args.tf_root.clone().or_else(|| config.tf_root.clone()),
+        suppressions: config.suppressions.clone(),
+        extra_sources,
         ..Default::default()
     };
     let pool = rayon::ThreadPoolBuilder::new()
@@ -166,8 +220,45 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let hook = std::panic::take_hook();
     // A panic inside one file becomes an AKL004 finding; keep the default noise off stderr.
     std::panic::set_hook(Box::new(|_| {}));
-    let result = pool.install(|| engine::run(&inputs, &set, &opts));
+    let mut result = pool.install(|| engine::run(&inputs, &set, &opts));
     std::panic::set_hook(hook);
+    per_file_ignores(&mut result, &config, &set)?;
+    if let Some(path) = &args.write_baseline {
+        let n = result.findings.len();
+        write_atomic(path, &baseline::write(&result.findings))?;
+        if !args.quiet {
+            eprintln!(
+                "akslint: recorded {n} finding{} in the baseline {}",
+                if n == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+        return Ok(0);
+    }
+    if let Some(path) = &args.baseline {
+        let known = baseline::read(path).map_err(|e| miette::miette!("{e}"))?;
+        let before = result.findings.len();
+        result.findings.retain(|f| !known.contains(f));
+        let hidden = before - result.findings.len();
+        if hidden > 0 && !args.quiet {
+            eprintln!(
+                "akslint: {hidden} finding{} hidden by the baseline {}",
+                if hidden == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+    }
+    if args.show_suppressed {
+        for mut f in std::mem::take(&mut result.suppressed) {
+            if let Some(s) = &f.suppression {
+                f.message = format!("{} [suppressed: {}]", f.message, s.justification);
+            }
+            result.findings.push(f);
+        }
+        result
+            .findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    }
 
     if !args.quiet {
         let mut err = io::stderr().lock();
@@ -230,10 +321,65 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     if args.exit_zero {
         return Ok(0);
     }
-    let threshold = args.fail_on.severity();
-    Ok(u8::from(
-        result.findings.iter().any(|f| f.severity >= threshold),
-    ))
+    let threshold = args
+        .fail_on
+        .map(FailOn::severity)
+        .or(config.fail_on)
+        .unwrap_or(Severity::Low);
+    Ok(u8::from(result.findings.iter().any(|f| {
+        f.severity >= threshold && f.suppression.is_none()
+    })))
+}
+
+fn load_config(explicit: Option<&Path>, none: bool) -> Result<Config> {
+    if none {
+        return Ok(Config::default());
+    }
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => std::env::current_dir().ok().and_then(|d| config::find(&d)),
+    };
+    match path {
+        Some(p) => config::load(&p).map_err(miette::Report::new),
+        None => Ok(Config::default()),
+    }
+}
+
+/// `per-file-ignores`: ids or prefixes not reported in files matching a glob (paths as shown).
+fn per_file_ignores(
+    result: &mut engine::RunResult,
+    config: &Config,
+    set: &akslint::policy::PolicySet,
+) -> Result<()> {
+    if config.per_file_ignores.is_empty() {
+        return Ok(());
+    }
+    let mut rules = Vec::new();
+    for (glob, ids) in &config.per_file_ignores {
+        let m = globset::Glob::new(glob)
+            .map_err(|e| miette::miette!("per-file-ignores: invalid glob `{glob}`: {e}"))?
+            .compile_matcher();
+        for id in ids {
+            if !set.policies.iter().any(|p| p.id.starts_with(id.as_str())) {
+                return Err(miette::miette!(
+                    help = "`akslint rules` lists the policy ids",
+                    "per-file-ignores `{glob}`: no policy matches `{id}`"
+                ));
+            }
+        }
+        rules.push((m, ids.clone()));
+    }
+    // Globs are relative to the configuration file's directory.
+    let root = config.root.clone().unwrap_or_default();
+    let ignored = |f: &akslint::finding::Finding| {
+        let path = discover::relative(Path::new(&*f.path), &root);
+        rules
+            .iter()
+            .any(|(m, ids)| m.is_match(&path) && ids.iter().any(|i| f.id.starts_with(i.as_str())))
+    };
+    result.findings.retain(|f| !ignored(f));
+    result.suppressed.retain(|f| !ignored(f));
+    Ok(())
 }
 
 /// Writes via a temporary file in the same directory and renames it into place, so readers

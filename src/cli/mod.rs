@@ -1,7 +1,9 @@
 //! The command line: clap definitions and the exit-status contract (0 clean, 1 findings,
 //! 2 usage/config/policy/internal error).
 
+mod baseline;
 mod check;
+mod lsp;
 mod policy_cmd;
 mod resources;
 mod rules;
@@ -29,7 +31,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Lint files and directories (the default command).
-    Check(check::CheckArgs),
+    Check(Box<check::CheckArgs>),
     /// List the policies.
     Rules {
         #[arg(long, value_enum, default_value_t = RulesFormat::Table)]
@@ -53,11 +55,24 @@ enum Command {
     /// Print every resource found in the inputs as the policies see it (ARM templates
     /// evaluated: unknown values print as "(known after deployment)"), one JSON object per line.
     Resources(resources::ResourcesArgs),
+    /// Run the language server over stdio (docs/editors.md).
+    Lsp,
+    /// Work on the configuration file: print its schema.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConfigCommand {
+    /// Print the JSON Schema of .akslint.yaml.
+    Schema,
 }
 
 #[derive(Subcommand, Debug)]
@@ -107,7 +122,9 @@ const SUBCOMMANDS: &[&str] = &[
     "explain",
     "policy",
     "resources",
+    "config",
     "completions",
+    "lsp",
     "help",
 ];
 
@@ -132,14 +149,26 @@ pub fn main() -> ExitCode {
         }
     };
     let outcome = match cli.command {
-        Command::Check(args) => check::run(args),
+        Command::Check(args) => check::run(*args),
         Command::Rules { format, policies } => rules::list(format, &policies),
         Command::Explain { id, policies } => rules::explain(&id, &policies),
         Command::Resources(args) => resources::run(&args),
+        Command::Config {
+            command: ConfigCommand::Schema,
+        } => {
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &akslint::config::json_schema())
+                .map_err(|e| miette::miette!("{e}"))
+                .and_then(|()| {
+                    std::io::Write::write_all(&mut out, b"\n").map_err(|e| miette::miette!("{e}"))
+                })
+                .map(|()| 0)
+        }
         Command::Policy { command } => match command {
             PolicyCommand::Test { dirs, only } => policy_cmd::test(&dirs, &only),
             PolicyCommand::Schema => policy_cmd::schema(),
         },
+        Command::Lsp => lsp::run(),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut script = Vec::new();

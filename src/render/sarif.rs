@@ -77,6 +77,13 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             "kind": "resource",
         }]);
     }
+    if let Some(s) = &f.suppression {
+        v["suppressions"] = json!([{
+            "kind": s.kind.as_str(),
+            "status": "accepted",
+            "justification": s.justification,
+        }]);
+    }
     if !f.related.is_empty() {
         let related: Vec<Value> = f
             .related
@@ -125,10 +132,15 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             },
         }));
     }
-    let results: Vec<Value> = ctx
-        .result
-        .findings
-        .iter()
+    // Suppressed findings are part of the record, marked as such (code scanning shows them
+    // as dismissed); with --show-suppressed they are already among `findings`.
+    let mut all: Vec<&Finding> = ctx.result.findings.iter().collect();
+    if !all.iter().any(|f| f.suppression.is_some()) {
+        all.extend(&ctx.result.suppressed);
+    }
+    all.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let results: Vec<Value> = all
+        .into_iter()
         .map(|f| result(f, rule_index[f.rule]))
         .collect();
     let root = std::env::current_dir()

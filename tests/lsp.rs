@@ -1,0 +1,550 @@
+//! The language server, end to end: spawn `akslint lsp` and speak JSON-RPC to it over stdio
+//! with Content-Length framing, as an editor does. Every wait has a timeout, so a hang fails
+//! the test instead of blocking it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, channel};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    rx: Receiver<Value>,
+    /// Server notifications read while waiting for something else.
+    backlog: Vec<Value>,
+    next_id: i64,
+}
+
+fn uri(path: &Path) -> String {
+    let mut out = String::from("file://");
+    for b in path.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+impl Client {
+    /// Spawns the server and completes the handshake; returns the `initialize` result.
+    fn start(root: &Path, options: Value) -> (Client, Value) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_akslint"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn akslint lsp");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = channel();
+        std::thread::spawn(move || {
+            let mut r = BufReader::new(stdout);
+            loop {
+                let mut len = None;
+                loop {
+                    let mut line = String::new();
+                    if r.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(v) = line.strip_prefix("Content-Length:") {
+                        len = v.trim().parse::<usize>().ok();
+                    }
+                }
+                let mut body = vec![0; len.expect("a Content-Length header")];
+                if r.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let msg: Value = serde_json::from_slice(&body).expect("a JSON-RPC message");
+                if tx.send(msg).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut c = Client {
+            child,
+            stdin,
+            rx,
+            backlog: Vec::new(),
+            next_id: 0,
+        };
+        let init = c.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": uri(root),
+                "workspaceFolders": [{"uri": uri(root), "name": "ws"}],
+                "capabilities": {},
+                "initializationOptions": options,
+            }),
+        );
+        c.notify("initialized", json!({}));
+        (c, init)
+    }
+
+    fn frame(msg: &Value) -> Vec<u8> {
+        let body = serde_json::to_vec(msg).unwrap();
+        let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        out.extend(body);
+        out
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        self.stdin.write_all(bytes).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        let f = Self::frame(&json!({"jsonrpc": "2.0", "method": method, "params": params}));
+        self.write(&f);
+    }
+
+    fn next(&mut self, deadline: Instant, what: &str) -> Value {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match self.rx.recv_timeout(left) {
+            Ok(v) => v,
+            Err(RecvTimeoutError::Timeout) => panic!("timed out waiting for {what}"),
+            Err(RecvTimeoutError::Disconnected) => panic!("the server closed stdout before {what}"),
+        }
+    }
+
+    /// Sends a request and returns its result (notifications meanwhile go to the backlog).
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let f =
+            Self::frame(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        self.write(&f);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let msg = self.next(deadline, method);
+            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
+                assert!(msg.get("error").is_none(), "{method} failed: {msg}");
+                return msg["result"].clone();
+            }
+            self.backlog.push(msg);
+        }
+    }
+
+    /// The next `publishDiagnostics` for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Value {
+        let is_it = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        if let Some(i) = self.backlog.iter().position(is_it) {
+            return self.backlog.remove(i)["params"].clone();
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let msg = self.next(deadline, &format!("diagnostics for {uri}"));
+            if is_it(&msg) {
+                return msg["params"].clone();
+            }
+            self.backlog.push(msg);
+        }
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}}),
+        );
+    }
+
+    /// `shutdown`, then `exit`; the exit status of the server.
+    fn shutdown(mut self) -> ExitStatus {
+        let r = self.request("shutdown", Value::Null);
+        assert_eq!(r, Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "the server did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn codes(diags: &Value) -> Vec<String> {
+    diags["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    // Symbolic links in the temporary directory's path (macOS) must not matter: use it as is.
+    let root = tmp.path().to_path_buf();
+    (tmp, root)
+}
+
+/// The `*` verb sits after a non-ASCII verb with an astral character (two UTF-16 units):
+/// the engine's column 60 (1-based, code points) is LSP character 60 (0-based, UTF-16).
+const ROLE: &str = r#"apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: reader
+  namespace: shop
+rules:
+  - {apiGroups: [""], resources: ["pods"], verbs: ["ĝet🚀", "*"]}
+"#;
+
+#[test]
+fn open_change_hover_code_action_shutdown() {
+    let (_tmp, root) = workspace();
+    let (mut c, init) = Client::start(&root, json!({}));
+    let caps = &init["capabilities"];
+    assert_eq!(caps["textDocumentSync"]["change"], 2, "incremental: {init}");
+    assert_eq!(caps["textDocumentSync"]["openClose"], true);
+    assert_eq!(caps["hoverProvider"], true);
+    assert_eq!(
+        caps["codeActionProvider"]["codeActionKinds"],
+        json!(["quickfix"])
+    );
+    assert_eq!(init["serverInfo"]["name"], "akslint");
+
+    let role = uri(&root.join("role.yaml"));
+    c.open(&role, ROLE);
+    let d = c.diagnostics(&role);
+    assert_eq!(d["version"], 1);
+    assert_eq!(codes(&d), ["RBAC001"], "{d}");
+    let diag = d["diagnostics"][0].clone();
+    assert_eq!(
+        diag["range"],
+        json!({"start": {"line": 6, "character": 60}, "end": {"line": 6, "character": 63}}),
+    );
+    assert_eq!(diag["severity"], 1, "high is Error");
+    assert_eq!(diag["source"], "akslint");
+    assert_eq!(
+        diag["codeDescription"]["href"],
+        "https://github.com/akslint/akslint/blob/main/docs/rules.md#rbac001"
+    );
+    assert!(
+        diag["message"].as_str().unwrap().contains("every verb"),
+        "{diag}"
+    );
+
+    // Hover inside the finding's range: title, message, docs.
+    let h = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": role}, "position": {"line": 6, "character": 61}}),
+    );
+    let md = h["contents"]["value"].as_str().unwrap();
+    assert_eq!(h["contents"]["kind"], "markdown");
+    assert!(md.contains("RBAC001"), "{md}");
+    assert!(md.contains(diag["message"].as_str().unwrap()), "{md}");
+    assert!(md.contains("What it does"), "the policy docs: {md}");
+    assert_eq!(h["range"], diag["range"]);
+    // Outside any finding: nothing.
+    let none = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": role}, "position": {"line": 1, "character": 2}}),
+    );
+    assert_eq!(none, Value::Null);
+
+    // The quick fix: a suppression comment above, with the line's indentation.
+    let actions = c.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": {"uri": role},
+            "range": diag["range"],
+            "context": {"diagnostics": [diag]},
+        }),
+    );
+    let actions = actions.as_array().unwrap();
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    assert_eq!(actions[0]["title"], "Suppress RBAC001 on this line");
+    assert_eq!(actions[0]["kind"], "quickfix");
+    assert_eq!(
+        actions[0]["edit"]["changes"][&role],
+        json!([{
+            "range": {"start": {"line": 6, "character": 0}, "end": {"line": 6, "character": 0}},
+            "newText": "  # akslint-ignore RBAC001 reason: <why>\n",
+        }])
+    );
+
+    // A burst of two edits (incremental): only the last state is linted and published.
+    let star = json!({"start": {"line": 6, "character": 60}, "end": {"line": 6, "character": 63}});
+    let mut burst = Client::frame(
+        &json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": role, "version": 2},
+            "contentChanges": [{"range": star, "text": "\"**\""}],
+        }}),
+    );
+    let star2 = json!({"start": {"line": 6, "character": 60}, "end": {"line": 6, "character": 64}});
+    burst.extend(Client::frame(
+        &json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": role, "version": 3},
+            "contentChanges": [{"range": star2, "text": "\"list\""}],
+        }}),
+    ));
+    c.write(&burst);
+    let d = c.diagnostics(&role);
+    assert_eq!(d["version"], 3, "debounced to the last change: {d}");
+    assert_eq!(d["diagnostics"], json!([]), "fixed: {d}");
+    let gone = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": role}, "position": {"line": 6, "character": 61}}),
+    );
+    assert_eq!(gone, Value::Null);
+
+    // Breaking it again with a full-text change.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": role, "version": 4}, "contentChanges": [{"text": ROLE}]}),
+    );
+    let d = c.diagnostics(&role);
+    assert_eq!(
+        (d["version"].clone(), codes(&d)),
+        (json!(4), vec!["RBAC001".to_string()])
+    );
+
+    // Closing clears the document's diagnostics.
+    c.notify(
+        "textDocument/didClose",
+        json!({"textDocument": {"uri": role}}),
+    );
+    let d = c.diagnostics(&role);
+    assert_eq!(d["diagnostics"], json!([]));
+
+    let status = c.shutdown();
+    assert!(status.success(), "exit status {status:?}");
+}
+
+const DEPLOYMENT: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+  namespace: shop
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels:
+        app: api
+        azure.workload.identity/use: "true"
+    spec:
+      serviceAccountName: api
+      containers:
+        - name: api
+          image: myregistry.azurecr.io/api:1.0.0
+"#;
+
+const SERVICE_ACCOUNT: &str = "apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: api
+  namespace: shop
+";
+
+fn idn004(d: &Value) -> Option<Value> {
+    d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "IDN004")
+        .cloned()
+}
+
+#[test]
+fn cross_resource_policies_see_other_open_documents() {
+    let (_tmp, root) = workspace();
+    let (mut c, _) = Client::start(&root, json!({}));
+    let dep = uri(&root.join("deploy.yaml"));
+    let sa = uri(&root.join("sa.yaml"));
+
+    // Alone, the ServiceAccount is unknown: no IDN004.
+    c.open(&dep, DEPLOYMENT);
+    let d = c.diagnostics(&dep);
+    assert!(!codes(&d).is_empty(), "other findings: {d}");
+    assert_eq!(idn004(&d), None, "{d}");
+
+    // The ServiceAccount opened in another document (never saved to disk).
+    c.open(&sa, SERVICE_ACCOUNT);
+    let d = c.diagnostics(&dep);
+    let f = idn004(&d).unwrap_or_else(|| panic!("IDN004 with the ServiceAccount open: {d}"));
+    assert_eq!(
+        f["range"],
+        json!({"start": {"line": 14, "character": 26}, "end": {"line": 14, "character": 29}})
+    );
+    assert_eq!(f["severity"], 1);
+    let rel = &f["relatedInformation"][0]["location"];
+    assert_eq!(rel["uri"], sa, "{f}");
+    assert_eq!(rel["range"]["start"]["line"], 2, "{f}");
+    assert!(c.diagnostics(&sa)["diagnostics"].is_array());
+
+    // Annotating the ServiceAccount in its editor fixes the Deployment.
+    let annotated = format!(
+        "{SERVICE_ACCOUNT}  annotations:\n    azure.workload.identity/client-id: 00000000-0000-0000-0000-000000000000\n"
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": sa, "version": 2}, "contentChanges": [{"text": annotated}]}),
+    );
+    let d = c.diagnostics(&dep);
+    assert_eq!(idn004(&d), None, "{d}");
+
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn cross_resource_policies_see_workspace_files_and_extra_policies() {
+    let (_tmp, root) = workspace();
+    std::fs::write(root.join("sa.yaml"), SERVICE_ACCOUNT).unwrap();
+    std::fs::create_dir(root.join("custom")).unwrap();
+    std::fs::write(
+        root.join("custom/ACME001.yaml"),
+        "id: ACME001
+name: configmap-without-owner
+area: workload
+severity: low
+title: ConfigMap without an owner label
+message: \"ConfigMap `{name}` has no `owner` label\"
+help: Add an `owner` label.
+references: [https://example.com/acme001]
+checks:
+  - on: kubernetes ConfigMap
+    require: {path: 'metadata.labels.owner', exists: true}
+",
+    )
+    .unwrap();
+    let (mut c, _) = Client::start(&root, json!({"policies": ["custom"]}));
+
+    // The ServiceAccount is only on disk, in the workspace folder.
+    let dep = uri(&root.join("deploy.yaml"));
+    c.open(&dep, DEPLOYMENT);
+    let d = c.diagnostics(&dep);
+    let f = idn004(&d).unwrap_or_else(|| panic!("IDN004 from the workspace file: {d}"));
+    assert_eq!(
+        f["relatedInformation"][0]["location"]["uri"],
+        uri(&root.join("sa.yaml"))
+    );
+
+    // An extra policy directory from initializationOptions (relative to the folder).
+    let cm = uri(&root.join("cm.yaml"));
+    c.open(
+        &cm,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: fast\n",
+    );
+    let d = c.diagnostics(&cm);
+    assert_eq!(codes(&d), ["ACME001"], "{d}");
+    assert_eq!(d["diagnostics"][0]["severity"], 3, "low is Information");
+    assert_eq!(
+        d["diagnostics"][0]["codeDescription"]["href"],
+        "https://example.com/acme001"
+    );
+
+    // Saving after the ServiceAccount file is fixed on disk: the walk is read again.
+    std::fs::write(
+        root.join("sa.yaml"),
+        format!("{SERVICE_ACCOUNT}  annotations:\n    azure.workload.identity/client-id: x\n"),
+    )
+    .unwrap();
+    c.notify(
+        "textDocument/didSave",
+        json!({"textDocument": {"uri": dep}}),
+    );
+    let d = c.diagnostics(&dep);
+    assert_eq!(idn004(&d), None, "{d}");
+
+    // Not a YAML/JSON file: ignored.
+    c.open(&uri(&root.join("notes.txt")), "kind: Pod\n");
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn exit_without_shutdown_is_status_1() {
+    let (_tmp, root) = workspace();
+    let (mut c, _) = Client::start(&root, json!({}));
+    c.notify("exit", Value::Null);
+    let deadline = Instant::now() + TIMEOUT;
+    let status = loop {
+        if let Some(s) = c.child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    assert_eq!(status.code(), Some(1));
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Latency from `didOpen` (and from a `didChange`, which waits for the debounce) to
+/// `publishDiagnostics`, medians over fresh servers. Run with a release build:
+/// `cargo test --release --test lsp -- --ignored --nocapture latency`
+#[test]
+#[ignore = "a measurement, not a check: run on demand with --release"]
+fn latency() {
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let file = repo.join("examples/k8s/insecure-app.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (_tmp, empty) = workspace();
+    let runs = 11;
+    for (label, root) in [
+        ("empty workspace folder", empty.clone()),
+        ("workspace folder examples/", repo.join("examples")),
+    ] {
+        let (mut open, mut warm, mut change) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let (mut c, _) = Client::start(&root, json!({}));
+            let u = uri(&root.join("insecure-app.yaml"));
+            let t = Instant::now();
+            c.open(&u, &text);
+            let d = c.diagnostics(&u);
+            open.push(t.elapsed());
+            assert!(!codes(&d).is_empty());
+            let second = uri(&root.join("second.yaml"));
+            let t = Instant::now();
+            c.open(&second, &text);
+            c.diagnostics(&second);
+            warm.push(t.elapsed());
+            let t = Instant::now();
+            c.notify(
+                "textDocument/didChange",
+                json!({"textDocument": {"uri": u, "version": 2},
+                       "contentChanges": [{"text": format!("{text}\n# edited\n")}]}),
+            );
+            c.diagnostics(&u);
+            change.push(t.elapsed());
+            assert!(c.shutdown().success());
+        }
+        println!(
+            "{label}: first open → diagnostics median {:.1} ms; next open {:.1} ms; change → diagnostics {:.1} ms (incl. {} ms debounce); {runs} runs",
+            median(open).as_secs_f64() * 1e3,
+            median(warm).as_secs_f64() * 1e3,
+            median(change).as_secs_f64() * 1e3,
+            150
+        );
+    }
+}
