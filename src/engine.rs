@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::adapt::{arm, helm::SourceMap, kubernetes, tfplan};
+use crate::adapt::helm::{SourceMap, TemplateFiles, template_line};
+use crate::adapt::{arm, kubernetes, tfplan};
 use crate::discover::{Input, Origin};
 use crate::finding::{Finding, PolicyStats, RelatedLocation, fingerprint};
 use crate::model::{ArmOrigin, Node, Pos, Resource, Span};
@@ -50,6 +51,8 @@ pub struct Options {
     pub arm_parameters: Vec<std::path::PathBuf>,
     /// Root module directory of Terraform plans' `.tf` sources (default: the plan's directory).
     pub tf_root: Option<std::path::PathBuf>,
+    /// The chart directory of Helm-rendered inputs (default: found from the `# Source:` paths).
+    pub helm_chart: Option<std::path::PathBuf>,
     /// Suppressions from the configuration (`ignore-resources`).
     pub suppressions: Vec<Suppress>,
     /// `YYYY-MM-DD` that `until:` dates are compared with (default: today, UTC).
@@ -109,6 +112,8 @@ struct FileOutcome {
     bytes: u64,
     unknown_functions: Vec<String>,
     suppressions: Vec<Suppress>,
+    /// Chart templates found for a Helm-rendered file.
+    templates: Option<Arc<TemplateFiles>>,
 }
 
 /// Runs policies over inputs. `set` must already carry the user's selection.
@@ -135,7 +140,9 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
     let mut texts: Vec<Option<Arc<str>>> = Vec::with_capacity(outcomes.len());
     let mut extra_texts = BTreeMap::new();
     let mut suppressions = Vec::new();
+    let mut templates: Vec<Option<Arc<TemplateFiles>>> = Vec::with_capacity(outcomes.len());
     for o in outcomes {
+        templates.push(o.templates.clone());
         // Comments in files that are not inputs (or could not be read) silence nothing.
         if !matches!(o.summary.kind, FileKind::NotInput | FileKind::Broken) {
             suppressions.extend(o.suppressions);
@@ -180,7 +187,16 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
                 }
                 let findings = raw
                     .into_iter()
-                    .map(|r| to_finding(r, res, set, &paths[res.file], &paths))
+                    .map(|r| {
+                        to_finding(
+                            r,
+                            res,
+                            set,
+                            &paths[res.file],
+                            &paths,
+                            templates[res.file].as_deref(),
+                        )
+                    })
                     .collect();
                 (findings, stats)
             })
@@ -268,6 +284,7 @@ fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>)
         bytes: 0,
         unknown_functions: Vec::new(),
         suppressions: Vec::new(),
+        templates: None,
     }
 }
 
@@ -293,6 +310,7 @@ fn linter_finding(
         dedupe_key: Some(format!("{id}#{path}#{:?}#{message}", span.start)),
         resource_file: None,
         suppression: None,
+        also_at: None,
         message,
         path: path.clone(),
         span,
@@ -363,6 +381,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         bytes: 0,
         unknown_functions: Vec::new(),
         suppressions: Vec::new(),
+        templates: None,
     };
     let path = input.display.clone();
     // A file named explicitly without an extension (`~/.kube/config`) is read as YAML, but
@@ -382,6 +401,13 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
             Origin::File(_) => syntax_for(&path).unwrap_or(Syntax::Yaml),
         },
     };
+    if syntax == Syntax::Yaml
+        && let Origin::File(p) = &input.origin
+        && is_chart_template(p)
+    {
+        // `{{ ... }}` is not YAML until Helm renders it.
+        return out;
+    }
     let (full_text, bytes) = match read_input(input) {
         Ok(t) => t,
         Err((message, pos, id)) => {
@@ -441,7 +467,18 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         out.kept = resources;
         return out;
     }
-    check_resources(resources, set, &path, &mut out);
+    if helm.is_helm() {
+        let on_disk = match &input.origin {
+            Origin::File(p) => Some(p.as_path()),
+            Origin::Stdin(_) => None,
+        };
+        let found = TemplateFiles::find(&helm, on_disk, opts.helm_chart.as_deref());
+        out.extra_texts
+            .extend(found.texts().map(|(p, t)| (p.clone(), t.clone())));
+        out.templates = Some(Arc::new(found));
+    }
+    let templates = out.templates.clone();
+    check_resources(resources, set, &path, templates.as_deref(), &mut out);
     out
 }
 
@@ -450,6 +487,7 @@ fn check_resources(
     resources: Vec<Resource>,
     set: &PolicySet,
     path: &Arc<str>,
+    templates: Option<&TemplateFiles>,
     out: &mut FileOutcome,
 ) {
     let mut raw = Vec::new();
@@ -471,8 +509,10 @@ fn check_resources(
                 );
             }
         }
-        out.findings
-            .extend(raw.drain(..).map(|r| to_finding(r, &res, set, path, &[])));
+        out.findings.extend(
+            raw.drain(..)
+                .map(|r| to_finding(r, &res, set, path, &[], templates)),
+        );
         if relevant {
             out.kept.push(res);
         }
@@ -535,7 +575,7 @@ fn process_plan(
         out.kept = loaded.resources;
         return;
     }
-    check_resources(loaded.resources, set, &path, out);
+    check_resources(loaded.resources, set, &path, None, out);
 }
 
 /// An ARM template: bind its parameters files, evaluate, check what it deploys.
@@ -629,7 +669,15 @@ fn process_arm(
         out.kept = loaded.resources;
         return;
     }
-    check_resources(loaded.resources, set, &path, out);
+    check_resources(loaded.resources, set, &path, None, out);
+}
+
+/// A file under a Helm chart's `templates/` directory (next to `Chart.yaml`).
+fn is_chart_template(path: &std::path::Path) -> bool {
+    path.ancestors().skip(1).any(|a| {
+        a.file_name().is_some_and(|n| n == "templates")
+            && a.parent().is_some_and(|c| c.join("Chart.yaml").is_file())
+    })
 }
 
 fn has_extension(path: &str) -> bool {
@@ -677,7 +725,9 @@ fn parse_yaml(
     if tentative && (stream.error.is_some() || !stream.docs.iter().any(is_kubernetes_object)) {
         return None;
     }
-    for d in &stream.duplicates {
+    // A values file or CI config with a duplicate key is not an input: not our finding.
+    let has_objects = stream.docs.iter().any(is_kubernetes_object);
+    for d in stream.duplicates.iter().filter(|_| has_objects) {
         linter_finding(
             set,
             "AKL001",
@@ -740,17 +790,35 @@ fn to_finding(
     set: &PolicySet,
     path: &Arc<str>,
     all_paths: &[Arc<str>],
+    templates: Option<&TemplateFiles>,
 ) -> Finding {
     let policy = &set.policies[raw.check.0];
     let path = path.clone();
     let resource_file = Some(path.clone());
     let mut related = Vec::new();
+    // A Helm finding lands on the chart template's line when the template is on disk.
+    let mut in_template = None;
     if let Some(t) = &res.helm_source {
-        related.push(RelatedLocation {
-            path: t.as_ref().into(),
-            span: None,
-            message: "rendered from this Helm template".into(),
-        });
+        let found = templates
+            .and_then(|ts| ts.get(t))
+            .and_then(|(shown, text)| {
+                template_line(text, &path_keys(&raw.stable_path)).map(|span| (shown.clone(), span))
+            });
+        match found {
+            Some(at) => {
+                related.push(RelatedLocation {
+                    path: path.clone(),
+                    span: Some(raw.span),
+                    message: "rendered here".into(),
+                });
+                in_template = Some(at);
+            }
+            None => related.push(RelatedLocation {
+                path: t.as_ref().into(),
+                span: None,
+                message: "rendered from this Helm template".into(),
+            }),
+        }
     }
     if let Some((file, span, message)) = raw.related_file.clone() {
         let rpath = all_paths.get(file).cloned().unwrap_or_else(|| path.clone());
@@ -788,34 +856,38 @@ fn to_finding(
         None => (path, dedupe_key),
     };
     if let Some(src) = res.tf.as_ref().and_then(|t| t.source.as_ref()) {
-        let keys: Vec<&str> = raw
-            .stable_path
-            .split(['.', '['])
-            .filter(|k| !k.is_empty() && !k.ends_with(']'))
-            .collect();
         related.push(RelatedLocation {
             path: src.path.clone(),
-            span: Some(tfplan::source::attribute_span(src, &keys)),
+            span: Some(tfplan::source::attribute_span(
+                src,
+                &path_keys(&raw.stable_path),
+            )),
             message: format!("`{}` in the Terraform source", res.name().unwrap_or("")),
         });
     }
-    let span = raw.span.in_source(0);
+    // Identity, not location: the rendered file even when the finding lands in a template.
+    let fingerprint = fingerprint(&[
+        &policy.id,
+        &path,
+        res.kind(),
+        ns,
+        name,
+        &raw.stable_path,
+        &fingerprint_extra,
+    ]);
+    let (path, span, also_at) = match in_template {
+        Some((tpath, tspan)) => (tpath, tspan, Some((path, raw.span))),
+        None => (path, raw.span.in_source(0), None),
+    };
     Finding {
         id: policy.id.as_str().into(),
         rule: raw.check.0,
         severity: set.severity[raw.check.0],
-        fingerprint: fingerprint(&[
-            &policy.id,
-            &path,
-            res.kind(),
-            ns,
-            name,
-            &raw.stable_path,
-            &fingerprint_extra,
-        ]),
+        fingerprint,
         message: raw.message,
         path,
         span,
+        also_at,
         resource: Some(res.id.clone()),
         node_path: raw.node_path,
         related,
@@ -823,6 +895,15 @@ fn to_finding(
         resource_file,
         suppression: None,
     }
+}
+
+/// The keys of a finding's path within its resource (`spec.containers[name=a].image` →
+/// spec, containers, image), to find it in a source the resource came from.
+fn path_keys(stable_path: &str) -> Vec<&str> {
+    stable_path
+        .split(['.', '['])
+        .filter(|k| !k.is_empty() && !k.ends_with(']'))
+        .collect()
 }
 
 /// The file an ARM finding is in (a parameters file when its value came from there), and the
@@ -869,11 +950,7 @@ fn arm_locations(
     if let Some(b) = &arm.bicep
         && let Some(line) = arm::bicep::declaration_line(b, arm.symbol.as_deref(), res.kind())
     {
-        let keys: Vec<&str> = raw
-            .stable_path
-            .split(['.', '['])
-            .filter(|k| !k.is_empty() && !k.ends_with(']'))
-            .collect();
+        let keys = path_keys(&raw.stable_path);
         related.push(RelatedLocation {
             path: b.path.clone(),
             span: Some(arm::bicep::property_span(b, line, &keys)),

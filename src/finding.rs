@@ -36,6 +36,9 @@ pub struct Finding {
     pub resource_file: Option<Arc<str>>,
     /// Set when a suppression (inline comment, annotation, configuration) silences it.
     pub suppression: Option<Suppression>,
+    /// Where else the finding is: the rendered line of a finding placed on a Helm template
+    /// line (suppression comments there apply too).
+    pub also_at: Option<(Arc<str>, Span)>,
 }
 
 /// Why a finding is not reported, as SARIF `suppressions` say it.

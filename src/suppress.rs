@@ -201,9 +201,19 @@ impl Suppress {
         if !self.ids.iter().any(|i| i == &*f.id) {
             return false;
         }
+        let at = |path: &Arc<str>, line: u32| match &f.also_at {
+            Some((p, s)) => {
+                (p == path && s.start.line == line)
+                    || (&f.path == path && f.span.start.line == line)
+            }
+            None => &f.path == path && f.span.start.line == line,
+        };
         match &self.scope {
-            Scope::Line(l) => self.target.as_ref() == Some(&f.path) && f.span.start.line == *l,
-            Scope::File => self.target.as_ref() == Some(&f.path),
+            Scope::Line(l) => self.target.as_ref().is_some_and(|t| at(t, *l)),
+            Scope::File => self
+                .target
+                .as_ref()
+                .is_some_and(|t| t == &f.path || f.also_at.as_ref().is_some_and(|(p, _)| p == t)),
             Scope::Resource(id) => {
                 self.target.as_ref() == f.resource_file.as_ref() && f.resource.as_ref() == Some(id)
             }
@@ -357,6 +367,7 @@ fn push_akl002(set: &PolicySet, s: &Suppress, message: String, out: &mut Vec<Fin
         related: Vec::new(),
         resource_file: None,
         suppression: None,
+        also_at: None,
     });
 }
 

@@ -66,3 +66,155 @@ mod tests {
         assert_eq!(m.template_for(8), None);
     }
 }
+
+/// A template file: its path as shown, and its text.
+pub type TemplateFile = (std::sync::Arc<str>, std::sync::Arc<str>);
+
+/// Chart templates found on disk for the `# Source:` paths of a rendered stream.
+#[derive(Debug, Default)]
+pub struct TemplateFiles {
+    /// `# Source:` path → the file, `None` when not found.
+    files: std::collections::HashMap<Box<str>, Option<TemplateFile>>,
+}
+
+impl TemplateFiles {
+    /// Looks each template of `map` up: under `chart` (the chart directory: the `# Source:`
+    /// path without its first component), else relative to the working directory and to the
+    /// rendered file's directory and its parents.
+    pub fn find(
+        map: &SourceMap,
+        rendered: Option<&std::path::Path>,
+        chart: Option<&std::path::Path>,
+    ) -> Self {
+        use std::path::{Path, PathBuf};
+        let mut files = std::collections::HashMap::new();
+        for (_, source) in &map.sources {
+            if files.contains_key(source) {
+                continue;
+            }
+            let rel = Path::new(&**source);
+            // No escaping upward through `..` in a comment of the input.
+            if rel.is_absolute()
+                || rel
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
+                files.insert(source.clone(), None);
+                continue;
+            }
+            let mut candidates: Vec<PathBuf> = Vec::new();
+            if let Some(c) = chart {
+                let inside: PathBuf = rel.components().skip(1).collect();
+                candidates.push(c.join(inside));
+            }
+            candidates.push(rel.to_path_buf());
+            let mut dir = rendered.and_then(Path::parent);
+            while let Some(d) = dir {
+                candidates.push(d.join(rel));
+                dir = d.parent().filter(|p| !p.as_os_str().is_empty());
+            }
+            let found = candidates.into_iter().find(|p| p.is_file()).and_then(|p| {
+                let text = std::fs::read_to_string(&p).ok()?;
+                Some((crate::discover::display_path(&p).into(), text.into()))
+            });
+            files.insert(source.clone(), found);
+        }
+        TemplateFiles { files }
+    }
+
+    pub fn get(&self, source: &str) -> Option<&TemplateFile> {
+        self.files.get(source).and_then(Option::as_ref)
+    }
+
+    /// Every template found, for code frames.
+    pub fn texts(&self) -> impl Iterator<Item = &TemplateFile> {
+        self.files.values().flatten()
+    }
+}
+
+/// The line of a template where the node at `keys` (the finding's path in the rendered
+/// object, indexes left out) is written: each key is looked for after the previous one; when
+/// a key is not in the template, its value comes from a `{{ ... }}` expression (values
+/// rendered with `toYaml`): the first such line after the last key found.
+pub fn template_line(text: &str, keys: &[&str]) -> Option<crate::model::Span> {
+    use crate::model::{Pos, Span};
+    let lines: Vec<&str> = text.lines().collect();
+    let mut at: Option<usize> = None;
+    let mut col = 1;
+    let mut len = 1;
+    for key in keys {
+        let from = at.map_or(0, |a| a + 1);
+        let found = lines.iter().enumerate().skip(from).find_map(|(i, l)| {
+            let t = l.trim_start().trim_start_matches("- ").trim_start();
+            let rest = t.strip_prefix(*key).or_else(|| {
+                t.strip_prefix('"')
+                    .and_then(|r| r.strip_prefix(*key))
+                    .and_then(|r| r.strip_prefix('"'))
+            })?;
+            rest.trim_start().starts_with(':').then(|| {
+                let c = l.len() - t.len();
+                (i, l[..c].chars().count() as u32 + 1)
+            })
+        });
+        match found {
+            Some((i, c)) => {
+                at = Some(i);
+                col = c;
+                len = key.chars().count() as u32;
+            }
+            None => {
+                // A value supplied by an expression: its line.
+                let from = at.map_or(0, |a| a + 1);
+                let expr = lines
+                    .iter()
+                    .enumerate()
+                    .skip(from)
+                    .find(|(_, l)| l.contains("{{") && !l.trim_start().starts_with("{{-/*"))?;
+                let c = expr.1.find("{{").unwrap_or(0);
+                let c = expr.1[..c].chars().count() as u32 + 1;
+                let end = expr.1.chars().count() as u32 + 1;
+                let line = expr.0 as u32 + 1;
+                return Some(Span::new(Pos::new(line, c), Pos::new(line, end)));
+            }
+        }
+    }
+    let line = at? as u32 + 1;
+    Some(Span::new(Pos::new(line, col), Pos::new(line, col + len)))
+}
+
+#[cfg(test)]
+mod template_tests {
+    use super::*;
+
+    #[test]
+    fn keys_and_expressions_are_found_in_order() {
+        let t = "apiVersion: apps/v1\nkind: DaemonSet\nspec:\n  template:\n    spec:\n      containers:\n        - name: agent\n          securityContext:\n            privileged: {{ .Values.privileged }}\n          resources:\n            {{- toYaml .Values.resources | nindent 12 }}\n";
+        let s = template_line(
+            t,
+            &[
+                "spec",
+                "template",
+                "spec",
+                "containers",
+                "securityContext",
+                "privileged",
+            ],
+        )
+        .unwrap();
+        assert_eq!((s.start.line, s.start.col), (9, 13));
+        let s = template_line(
+            t,
+            &[
+                "spec",
+                "template",
+                "spec",
+                "containers",
+                "resources",
+                "limits",
+            ],
+        )
+        .unwrap();
+        assert_eq!((s.start.line, s.start.col), (11, 13));
+        assert!(template_line("a: 1\n", &["b"]).is_none());
+    }
+}

@@ -80,6 +80,10 @@ pub struct CheckArgs {
     /// blocks (default: the plan's directory).
     #[arg(long = "tf-root", value_name = "DIR")]
     tf_root: Option<PathBuf>,
+    /// The chart directory of Helm-rendered inputs: findings land on its template lines
+    /// (default: templates are looked for at their `# Source:` path).
+    #[arg(long = "helm-chart", value_name = "DIR")]
+    helm_chart: Option<PathBuf>,
     /// Leave out paths matching these globs (repeatable).
     #[arg(long, value_name = "GLOB")]
     exclude: Vec<String>,
@@ -209,6 +213,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         input_format,
         arm_parameters,
         tf_root: args.tf_root.clone().or_else(|| config.tf_root.clone()),
+        helm_chart: args.helm_chart.clone(),
         suppressions: config.suppressions.clone(),
         extra_sources,
         ..Default::default()

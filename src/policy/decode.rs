@@ -588,6 +588,7 @@ const RELATED_KEYS: &[&str] = &[
     "require",
     "forbid",
     "missing",
+    "none_scanned",
 ];
 
 fn related(n: &Node, subject_format: Format, settings: &Settings) -> Result<Related> {
@@ -612,39 +613,24 @@ fn related(n: &Node, subject_format: Format, settings: &Settings) -> Result<Rela
         ),
         _ => kind_set(&string(kinds_node, "kind")?, kinds_node.span, format)?,
     };
-    let same_namespace = match f.get("namespace") {
-        None => false,
+    let (same_namespace, namespace_from) = match f.get("namespace") {
+        None => (false, None),
+        Some(ns) if ns.as_map().is_some() => (false, Some(name_from(ns, "`namespace`")?)),
         Some(ns) => match string(ns, "namespace")?.as_str() {
-            "same" => true,
-            "any" => false,
+            "same" => (true, None),
+            "any" => (false, None),
             other => {
                 return err(
                     ns.span,
-                    format!("`namespace` is `same` or `any`, not `{other}`"),
+                    format!("`namespace` is `same`, `any` or {{path, capture}}, not `{other}`"),
                 );
             }
         },
     };
-    let name = match f.get("name") {
-        None => None,
-        Some(nm) => Some(match &nm.value {
-            Value::Str(s) => NameFrom {
-                paths: vec![Path::parse(s).or_else(|e| err(nm.span, e))?],
-                default: None,
-            },
-            _ => {
-                let nf = Fields::new(nm, "`name`", &["path", "default"])?;
-                let p = nf.required("path", "`name`")?;
-                NameFrom {
-                    paths: strings(p, "path")?
-                        .into_iter()
-                        .map(|(s, span)| Path::parse(&s).or_else(|e| err(span, e)))
-                        .collect::<Result<_>>()?,
-                    default: nf.opt_string("default")?,
-                }
-            }
-        }),
-    };
+    let name = f
+        .get("name")
+        .map(|nm| name_from(nm, "`name`"))
+        .transpose()?;
     let sub = |key: &str| f.get(key).map(|c| cond(c, format, settings)).transpose();
     let where_ = sub("where")?;
     let require = sub("require")?;
@@ -654,14 +640,18 @@ fn related(n: &Node, subject_format: Format, settings: &Settings) -> Result<Rela
             return err(n.span, "`related` cannot be nested inside `related`");
         }
     }
-    let missing = match f.get("missing") {
-        None => None,
-        Some(m) => match &m.value {
-            Value::Bool(b) => Some(*b),
-            Value::Str(s) if &**s == "unknown" => None,
-            _ => return err(m.span, "`missing` is true, false or unknown"),
-        },
+    let verdict = |key: &str| -> Result<Option<Option<bool>>> {
+        match f.get(key) {
+            None => Ok(None),
+            Some(m) => match &m.value {
+                Value::Bool(b) => Ok(Some(Some(*b))),
+                Value::Str(s) if &**s == "unknown" => Ok(Some(None)),
+                _ => err(m.span, format!("`{key}` is true, false or unknown")),
+            },
+        }
     };
+    let missing = verdict("missing")?.flatten();
+    let none_scanned = verdict("none_scanned")?;
     Ok(Related {
         format,
         kinds,
@@ -671,5 +661,40 @@ fn related(n: &Node, subject_format: Format, settings: &Settings) -> Result<Rela
         require,
         forbid,
         missing,
+        namespace_from,
+        none_scanned,
+    })
+}
+
+/// `name:` / `namespace:` of a relation: a path, or `{path, default, capture}`.
+fn name_from(nm: &Node, what: &str) -> Result<NameFrom> {
+    if let Value::Str(s) = &nm.value {
+        return Ok(NameFrom {
+            paths: vec![Path::parse(s).or_else(|e| err(nm.span, e))?],
+            default: None,
+            capture: None,
+        });
+    }
+    let nf = Fields::new(nm, what, &["path", "default", "capture"])?;
+    let p = nf.required("path", what)?;
+    let capture = match nf.get("capture") {
+        None => None,
+        Some(c) => {
+            let text = string(c, "capture")?;
+            let re =
+                regex::Regex::new(&text).or_else(|e| err(c.span, format!("invalid regex: {e}")))?;
+            if re.captures_len() < 2 {
+                return err(c.span, "`capture` needs a group: `(...)`");
+            }
+            Some(re)
+        }
+    };
+    Ok(NameFrom {
+        paths: strings(p, "path")?
+            .into_iter()
+            .map(|(s, span)| Path::parse(&s).or_else(|e| err(span, e)))
+            .collect::<Result<_>>()?,
+        default: nf.opt_string("default")?,
+        capture,
     })
 }

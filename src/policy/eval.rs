@@ -513,6 +513,10 @@ fn make_finding(
         },
         Var::Path => node_path.clone(),
         Var::Item => el.node.get_str("name").or(el.key).unwrap_or("").to_string(),
+        Var::Related => w
+            .related
+            .map(|(r, _)| format!("{} `{}`", r.kind(), r.name().unwrap_or("(unnamed)")))
+            .unwrap_or_default(),
     });
     RawFinding {
         check: cref,

@@ -49,7 +49,7 @@ pub fn policy_schema() -> Value {
             "area": {"enum": ["auth", "rbac", "identity", "network", "secrets", "workload", "platform", "cross-layer", "linter"]},
             "severity": {"enum": ["critical", "high", "medium", "low"]},
             "title": {"type": "string"},
-            "message": {"type": "string", "description": "Finding message; placeholders {name} {namespace} {kind} {value} {path} {item}."},
+            "message": {"type": "string", "description": "Finding message; placeholders {name} {namespace} {kind} {value} {path} {item} {related}."},
             "help": {"type": "string", "description": "One imperative sentence: how to fix."},
             "docs": {"type": "string", "description": "Markdown: What it does / Why it matters / How to fix."},
             "references": {"type": "array", "items": {"type": "string"}},
@@ -89,15 +89,19 @@ pub fn policy_schema() -> Value {
                     "kind": kinds.clone(),
                     "type": kinds,
                     "format": {"enum": ["kubernetes", "k8s", "arm", "terraform", "tf"]},
-                    "namespace": {"enum": ["same", "any"]},
+                    "namespace": {"oneOf": [
+                        {"enum": ["same", "any"]},
+                        {"type": "object", "additionalProperties": false, "required": ["path"], "properties": {"path": path.clone(), "default": {"type": "string"}, "capture": {"type": "string", "description": "Regex whose first group is the namespace."}}}
+                    ]},
                     "name": {"oneOf": [
                         {"type": "string"},
-                        {"type": "object", "additionalProperties": false, "required": ["path"], "properties": {"path": path, "default": {"type": "string"}}}
+                        {"type": "object", "additionalProperties": false, "required": ["path"], "properties": {"path": path, "default": {"type": "string"}, "capture": {"type": "string", "description": "Regex whose first group is the name."}}}
                     ]},
                     "where": {"$ref": "#/definitions/condition"},
                     "require": {"$ref": "#/definitions/condition"},
                     "forbid": {"$ref": "#/definitions/condition"},
-                    "missing": {"description": "Verdict when no such resource is in the run: unknown (default, silent), true or false.", "oneOf": [{"type": "boolean"}, {"const": "unknown"}]}
+                    "missing": {"description": "Verdict when no such resource is in the run: unknown (default, silent), true or false.", "oneOf": [{"type": "boolean"}, {"const": "unknown"}]},
+                    "none_scanned": {"description": "Verdict when not one resource of the related kinds is in the run (default: as missing).", "oneOf": [{"type": "boolean"}, {"const": "unknown"}]}
                 }
             }
         }

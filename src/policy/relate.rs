@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use super::compile::kinds_match;
 use super::eval::{Outcome, Scope, Tri, Witness, eval};
 use super::path::{Hit, Resolved};
-use super::schema::{KindSet, Related};
+use super::schema::{KindSet, NameFrom, Related};
 use crate::model::{Format, Resource};
 
 /// Resources by format and kind; built once after loading, then shared read-only.
@@ -78,52 +78,48 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
             witness: here,
         };
     };
+    if let Some(verdict) = rel.none_scanned
+        && index
+            .candidates(rel.format, &rel.kinds, None)
+            .next()
+            .is_none()
+    {
+        // The other side was not scanned at all.
+        return Outcome {
+            verdict: verdict.map_or(Tri::Unknown, Tri::from_bool),
+            witness: here,
+        };
+    }
     let mut base = here;
     let mut wanted_name: Option<&'a str> = None;
     if let Some(nf) = &rel.name {
-        let mut absent: Option<Hit<'a>> = None;
-        let mut found = false;
-        for p in &nf.paths {
-            match scope.roots.resolve(p) {
-                Resolved::Found(hits) => {
-                    let h = hits[0];
-                    if h.node.is_unknown() {
-                        return Outcome {
-                            verdict: Tri::Unknown,
-                            witness: base,
-                        };
-                    }
+        match resolve_name(nf, scope) {
+            Named::Unknown => {
+                return Outcome {
+                    verdict: Tri::Unknown,
+                    witness: base,
+                };
+            }
+            Named::Found(hit, name) => {
+                base = Witness {
+                    span: hit.report_span(),
+                    node: hit.node,
+                    value: Some(hit.node),
+                    related: None,
+                };
+                wanted_name = name;
+            }
+            Named::Absent(at) => {
+                if let Some(h) = at {
                     base = Witness {
                         span: h.report_span(),
                         node: h.node,
-                        value: Some(h.node),
+                        value: None,
                         related: None,
                     };
-                    wanted_name = h.node.as_str();
-                    found = true;
-                    break;
                 }
-                Resolved::Unknown(_) => {
-                    return Outcome {
-                        verdict: Tri::Unknown,
-                        witness: base,
-                    };
-                }
-                Resolved::Absent(h) => {
-                    absent.get_or_insert(h);
-                }
+                wanted_name = nf.default.as_deref();
             }
-        }
-        if !found {
-            if let Some(h) = absent {
-                base = Witness {
-                    span: h.report_span(),
-                    node: h.node,
-                    value: None,
-                    related: None,
-                };
-            }
-            wanted_name = nf.default.as_deref();
         }
         if wanted_name.is_none() {
             // No name to look for: as if no related resource were in the run.
@@ -131,6 +127,19 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
                 verdict: rel.missing.map_or(Tri::Unknown, Tri::from_bool),
                 witness: base,
             };
+        }
+    }
+    let mut wanted_namespace: Option<&'a str> = None;
+    if let Some(nf) = &rel.namespace_from {
+        match resolve_name(nf, scope) {
+            Named::Unknown => {
+                return Outcome {
+                    verdict: Tri::Unknown,
+                    witness: base,
+                };
+            }
+            Named::Found(_, ns) => wanted_namespace = ns,
+            Named::Absent(_) => wanted_namespace = nf.default.as_deref(),
         }
     }
     let subject = scope.subject.unwrap_or(scope.res);
@@ -142,6 +151,9 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
             continue;
         }
         if rel.same_namespace && cand.namespace() != scope.res.namespace() {
+            continue;
+        }
+        if rel.namespace_from.is_some() && cand.namespace() != wanted_namespace {
             continue;
         }
         if let Some(n) = wanted_name
@@ -218,4 +230,38 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
             }
         }
     }
+}
+
+enum Named<'a> {
+    /// The path is unknown until deployment.
+    Unknown,
+    /// Found: the node, and the name in it (`None` when `capture` did not match).
+    Found(Hit<'a>, Option<&'a str>),
+    /// No path is present; the deepest node on the way.
+    Absent(Option<Hit<'a>>),
+}
+
+/// Reads a name (or namespace) for a relation from this resource.
+fn resolve_name<'a>(nf: &'a NameFrom, scope: &Scope<'a>) -> Named<'a> {
+    let mut absent = None;
+    for p in &nf.paths {
+        match scope.roots.resolve(p) {
+            Resolved::Found(hits) => {
+                let h = hits[0];
+                if h.node.is_unknown() {
+                    return Named::Unknown;
+                }
+                let name = h.node.as_str().and_then(|s| match &nf.capture {
+                    Some(re) => re.captures(s).and_then(|c| c.get(1)).map(|m| m.as_str()),
+                    None => Some(s),
+                });
+                return Named::Found(h, name);
+            }
+            Resolved::Unknown(_) => return Named::Unknown,
+            Resolved::Absent(h) => {
+                absent.get_or_insert(h);
+            }
+        }
+    }
+    Named::Absent(absent)
 }

@@ -358,10 +358,18 @@ pub struct Related {
     pub forbid: Option<Cond>,
     /// The verdict when no such resource is in the run (default: unknown, i.e. silent).
     pub missing: Option<bool>,
+    /// The related resource's namespace, read from this resource (instead of `same`/`any`).
+    pub namespace_from: Option<NameFrom>,
+    /// The verdict when not one resource of the related kinds is in the run (the other side
+    /// was not scanned at all); default: as `missing`.
+    pub none_scanned: Option<Option<bool>>,
 }
 
 #[derive(Debug)]
 pub struct NameFrom {
     pub paths: Vec<Path>,
     pub default: Option<String>,
+    /// Takes the first capture group of this regex from the value
+    /// (`system:serviceaccount:[^:]+:(.+)`); no match means no name.
+    pub capture: Option<regex::Regex>,
 }

@@ -9,16 +9,19 @@ pub enum Var {
     Path,
     /// The `name` of the for_each element (a container's name).
     Item,
+    /// The other resource of a cross-resource verdict (`Microsoft.ContainerService/managedClusters aks1`).
+    Related,
 }
 
 impl Var {
-    const ALL: [(&'static str, Var); 6] = [
+    const ALL: [(&'static str, Var); 7] = [
         ("name", Var::Name),
         ("namespace", Var::Namespace),
         ("kind", Var::Kind),
         ("value", Var::Value),
         ("path", Var::Path),
         ("item", Var::Item),
+        ("related", Var::Related),
     ];
 }
 
