@@ -138,9 +138,12 @@ impl Server {
 
     fn add_workspace(&mut self, root: Option<PathBuf>) {
         let started = Instant::now();
-        let (ws, notes) = Workspace::open(root, &self.settings);
-        for n in notes {
-            self.show(MessageType::WARNING, format!("akslint: {n}"));
+        let (mut ws, problem) = Workspace::open(root, &self.settings);
+        if let Some(p) = problem {
+            self.show(MessageType::WARNING, format!("akslint: {p}"));
+        }
+        if let Some(note) = ws.rescan() {
+            self.log(format!("akslint: {note}"));
         }
         if let Some(r) = &ws.root {
             self.log(format!(
@@ -213,7 +216,9 @@ impl Server {
     fn on_notification(&mut self, n: Notification) -> Result<()> {
         match n.method.as_str() {
             DidOpenTextDocument::METHOD => {
-                let p: lsp_types::DidOpenTextDocumentParams = extract(n)?;
+                let Some(p) = self.params::<lsp_types::DidOpenTextDocumentParams>(n) else {
+                    return Ok(());
+                };
                 let doc = p.text_document;
                 if self.docs.open(doc.uri.clone(), doc.version, doc.text) {
                     self.mark_dirty(&doc.uri);
@@ -223,7 +228,9 @@ impl Server {
                 }
             }
             DidChangeTextDocument::METHOD => {
-                let p: lsp_types::DidChangeTextDocumentParams = extract(n)?;
+                let Some(p) = self.params::<lsp_types::DidChangeTextDocumentParams>(n) else {
+                    return Ok(());
+                };
                 let doc = p.text_document;
                 if self.docs.change(&doc.uri, doc.version, p.content_changes) {
                     self.mark_dirty(&doc.uri);
@@ -231,7 +238,9 @@ impl Server {
                 }
             }
             DidSaveTextDocument::METHOD => {
-                let p: lsp_types::DidSaveTextDocumentParams = extract(n)?;
+                let Some(p) = self.params::<lsp_types::DidSaveTextDocumentParams>(n) else {
+                    return Ok(());
+                };
                 if let Some(path) = self.docs.get(&p.text_document.uri).map(|d| d.path.clone()) {
                     let i = self.workspace_of(&path);
                     if let Some(note) = self.workspaces[i].rescan() {
@@ -242,7 +251,9 @@ impl Server {
                 }
             }
             DidCloseTextDocument::METHOD => {
-                let p: lsp_types::DidCloseTextDocumentParams = extract(n)?;
+                let Some(p) = self.params::<lsp_types::DidCloseTextDocumentParams>(n) else {
+                    return Ok(());
+                };
                 self.mark_dirty(&p.text_document.uri);
                 if self.docs.close(&p.text_document.uri).is_some() {
                     self.publish(p.text_document.uri, Vec::new(), None)?;
@@ -251,7 +262,9 @@ impl Server {
                 }
             }
             DidChangeWorkspaceFolders::METHOD => {
-                let p: lsp_types::DidChangeWorkspaceFoldersParams = extract(n)?;
+                let Some(p) = self.params::<lsp_types::DidChangeWorkspaceFoldersParams>(n) else {
+                    return Ok(());
+                };
                 for gone in &p.event.removed {
                     let path = uri::to_path(&gone.uri);
                     self.workspaces
@@ -277,7 +290,10 @@ impl Server {
             HoverRequest::METHOD => {
                 // Answer about the text as it is now, not as it was before the last edits.
                 self.lint_if_pending()?;
-                let (id, p) = extract_request::<lsp_types::HoverParams>(req)?;
+                let (id, p) = match extract_request::<lsp_types::HoverParams>(req) {
+                    Ok(x) => x,
+                    Err(bad) => return self.send(bad.into()),
+                };
                 let at = p.text_document_position_params;
                 let h = self
                     .docs
@@ -286,7 +302,10 @@ impl Server {
                 Response::new_ok(id, h)
             }
             CodeActionRequest::METHOD => {
-                let (id, p) = extract_request::<lsp_types::CodeActionParams>(req)?;
+                let (id, p) = match extract_request::<lsp_types::CodeActionParams>(req) {
+                    Ok(x) => x,
+                    Err(bad) => return self.send(bad.into()),
+                };
                 let actions = self
                     .docs
                     .get(&p.text_document.uri)
@@ -374,6 +393,14 @@ impl Server {
         self.send(Notification::new(PublishDiagnostics::METHOD.into(), params).into())
     }
 
+    /// A notification's parameters; malformed ones are logged and ignored.
+    fn params<P: serde::de::DeserializeOwned>(&self, n: Notification) -> Option<P> {
+        let method = n.method.clone();
+        n.extract(&method)
+            .map_err(|e| self.log(format!("akslint: ignored a malformed {method}: {e:?}")))
+            .ok()
+    }
+
     fn log(&self, message: String) {
         let params = LogMessageParams {
             typ: MessageType::LOG,
@@ -395,16 +422,16 @@ impl Server {
     }
 }
 
-fn extract<P: serde::de::DeserializeOwned>(n: Notification) -> Result<P> {
-    let method = n.method.clone();
-    n.extract(&method)
-        .map_err(|e| format!("malformed {method}: {e:?}"))
-}
-
+/// A request's id and parameters, or the error response to send for malformed ones.
 fn extract_request<P: serde::de::DeserializeOwned>(
     req: Request,
-) -> Result<(lsp_server::RequestId, P)> {
-    let method = req.method.clone();
-    req.extract(&method)
-        .map_err(|e| format!("malformed {method}: {e:?}"))
+) -> std::result::Result<(lsp_server::RequestId, P), Response> {
+    let (id, method) = (req.id.clone(), req.method.clone());
+    req.extract(&method).map_err(|e| {
+        Response::new_err(
+            id,
+            ErrorCode::InvalidParams as i32,
+            format!("malformed {method}: {e:?}"),
+        )
+    })
 }

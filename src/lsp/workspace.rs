@@ -1,5 +1,6 @@
 //! A workspace folder: how it is linted (policies, options) and which of its files on disk take
-//! part in each lint, so that cross-resource policies see the whole folder.
+//! part in each lint, so that cross-resource policies see the folder, not only the open
+//! documents.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -12,17 +13,34 @@ use serde::Deserialize;
 
 use super::store::Document;
 
-/// Files of a workspace beyond this many bytes in total are left out of the lint (cross-resource
-/// policies then see only the first files in path order, plus every open document).
-pub const MAX_WORKSPACE_BYTES: u64 = 32 * 1024 * 1024;
+/// Default of `Settings::workspace_max_mb`: linting costs about 30 ms per MB of YAML on a
+/// 2-core machine, and every lint reads the workspace's files again.
+pub const DEFAULT_WORKSPACE_MAX_MB: u64 = 8;
 
 /// `initializationOptions` of the client.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
     /// Extra policy directories (relative ones are resolved against each workspace folder).
     #[serde(default)]
     pub policies: Vec<PathBuf>,
+    /// How many MB of a workspace folder's files take part in each lint (0: none, only the
+    /// open documents). Beyond it, the files nearest to the open documents are chosen.
+    #[serde(default = "default_workspace_max_mb")]
+    pub workspace_max_mb: u64,
+}
+
+fn default_workspace_max_mb() -> u64 {
+    DEFAULT_WORKSPACE_MAX_MB
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            policies: Vec::new(),
+            workspace_max_mb: DEFAULT_WORKSPACE_MAX_MB,
+        }
+    }
 }
 
 /// Everything that decides how the files of one workspace are linted.
@@ -31,6 +49,8 @@ pub struct LintConfig {
     pub set: Arc<PolicySet>,
     pub opts: Options,
     pub discover: DiscoverOptions,
+    /// Bytes of workspace files a lint may read besides the open documents.
+    pub budget: u64,
 }
 
 /// The one place that builds the policies and options of a workspace root (`None`: documents
@@ -58,6 +78,7 @@ pub fn load_config(root: Option<&Path>, settings: &Settings) -> Result<LintConfi
         set: Arc::new(set),
         opts: Options::default(),
         discover: DiscoverOptions::default(),
+        budget: settings.workspace_max_mb.saturating_mul(1024 * 1024),
     })
 }
 
@@ -65,93 +86,127 @@ pub fn load_config(root: Option<&Path>, settings: &Settings) -> Result<LintConfi
 pub struct Workspace {
     pub root: Option<PathBuf>,
     pub config: LintConfig,
-    /// The folder's YAML/JSON files, as a walk of `akslint check ROOT` finds them.
-    files: Vec<Input>,
+    /// The folder's YAML/JSON files, as a walk of `akslint check ROOT` finds them, with their
+    /// sizes.
+    files: Vec<(Input, u64)>,
     /// Open documents changed (or files saved) since the last lint.
     pub dirty: bool,
 }
 
 impl Workspace {
-    /// Loads the configuration of `root` and lists its files. Problems that still leave a
-    /// usable workspace (broken extra policies: the built-in ones are used) are returned as
-    /// messages for the user.
-    pub fn open(root: Option<PathBuf>, settings: &Settings) -> (Workspace, Vec<String>) {
-        let mut notes = Vec::new();
+    /// Loads the configuration of `root` (its files are listed by `rescan`). A problem that
+    /// still leaves a usable workspace (broken extra policies: the built-in ones are used) is
+    /// returned as a message for the user.
+    pub fn open(root: Option<PathBuf>, settings: &Settings) -> (Workspace, Option<String>) {
+        let mut note = None;
         let config = match load_config(root.as_deref(), settings) {
             Ok(c) => c,
             Err(e) => {
-                notes.push(format!("{e}; using the built-in policies only"));
-                load_config(root.as_deref(), &Settings::default())
+                note = Some(format!("{e}; using the built-in policies only"));
+                let fallback = Settings {
+                    policies: Vec::new(),
+                    ..settings.clone()
+                };
+                load_config(root.as_deref(), &fallback)
                     .expect("the built-in policies load (a test checks them)")
             }
         };
-        let mut ws = Workspace {
+        let ws = Workspace {
             root,
             config,
             files: Vec::new(),
             dirty: true,
         };
-        notes.extend(ws.rescan());
-        (ws, notes)
+        (ws, note)
     }
 
     /// Walks the folder again (at start-up and when a document is saved).
     pub fn rescan(&mut self) -> Option<String> {
         let root = self.root.as_ref()?;
+        if self.config.budget == 0 {
+            return None;
+        }
         let walked = discover::discover(
             &[root.to_string_lossy().into_owned()],
             &self.config.discover,
             || Ok(String::new()),
         );
-        let mut files = match walked {
+        let files = match walked {
             Ok(f) => f,
             Err(e) => {
                 self.files.clear();
                 return Some(format!("cannot list the workspace {}: {e}", root.display()));
             }
         };
-        let mut total = 0u64;
-        let mut kept = files.len();
-        for (i, f) in files.iter().enumerate() {
-            if let Origin::File(p) = &f.origin {
-                total += std::fs::metadata(p).map_or(0, |m| m.len());
-            }
-            if total > MAX_WORKSPACE_BYTES {
-                kept = i;
-                break;
-            }
-        }
-        let note = (kept < files.len()).then(|| {
+        self.files = files
+            .into_iter()
+            .map(|f| {
+                let size = match &f.origin {
+                    Origin::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+                    Origin::Stdin(t) => t.len() as u64,
+                };
+                (f, size)
+            })
+            .collect();
+        let total: u64 = self.files.iter().map(|(_, n)| n).sum();
+        (total > self.config.budget).then(|| {
             format!(
-                "the workspace {} holds over {} MB of YAML/JSON: cross-resource policies see {} of its {} files (and every open document)",
+                "the workspace {} holds {} MB of YAML/JSON, over the {} MB each lint reads \
+                 (`workspaceMaxMb`): cross-resource policies see the files nearest to the open \
+                 documents",
                 root.display(),
-                MAX_WORKSPACE_BYTES / (1024 * 1024),
-                kept,
-                files.len()
+                total / (1024 * 1024),
+                self.config.budget / (1024 * 1024),
             )
-        });
-        files.truncate(kept);
-        self.files = files;
-        note
+        })
     }
 
-    /// Whether `path` is under this workspace's folder.
+    /// How deep this workspace's folder is, if it holds `path`.
     pub fn contains(&self, path: &Path) -> Option<usize> {
         let root = self.root.as_ref()?;
         path.starts_with(root).then(|| root.components().count())
+    }
+
+    /// The files on disk that take part in a lint of `docs`: all of them within the budget,
+    /// else those nearest to an open document (most leading directories in common), then in
+    /// path order.
+    fn participants(&self, docs: &[&Document]) -> Vec<Input> {
+        let open: HashSet<&str> = docs.iter().map(|d| &*d.display).collect();
+        let mut files: Vec<&(Input, u64)> = self
+            .files
+            .iter()
+            .filter(|(f, _)| !open.contains(&*f.display))
+            .collect();
+        let total: u64 = files.iter().map(|(_, n)| n).sum();
+        if total > self.config.budget {
+            let near = |f: &Input| {
+                let p = Path::new(&*f.display);
+                docs.iter()
+                    .map(|d| {
+                        let dir = d.path.parent().unwrap_or(&d.path);
+                        p.components()
+                            .zip(dir.components())
+                            .take_while(|(a, b)| a == b)
+                            .count()
+                    })
+                    .max()
+                    .unwrap_or(0)
+            };
+            files.sort_by_cached_key(|(f, _)| std::cmp::Reverse(near(f)));
+            let mut used = 0;
+            files.retain(|(_, n)| {
+                used += n;
+                used <= self.config.budget
+            });
+        }
+        files.into_iter().map(|(f, _)| f.clone()).collect()
     }
 
     /// Lints the open documents of this workspace (in-memory text) together with its files on
     /// disk (those not open). `None` if the engine panicked outside a file (the relation pass):
     /// the server keeps running.
     pub fn lint(&self, docs: &[&Document]) -> Option<RunResult> {
-        let open: HashSet<&str> = docs.iter().map(|d| &*d.display).collect();
-        let mut inputs: Vec<Input> = self
-            .files
-            .iter()
-            .filter(|f| !open.contains(&*f.display))
-            .cloned()
-            .collect();
+        let mut inputs = self.participants(docs);
         inputs.extend(docs.iter().map(|d| Input {
             display: d.display.clone(),
             origin: origin(d),

@@ -308,6 +308,17 @@ fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<
     (Tri::from_bool(t), None)
 }
 
+/// How `{related}` names another resource: a Terraform address says it all; a Kubernetes
+/// object with its namespace; an ARM resource with its type.
+fn related_name(r: &Resource) -> String {
+    let name = r.name().unwrap_or("(unnamed)");
+    match (r.format, r.namespace()) {
+        (Format::Terraform, _) => format!("`{name}`"),
+        (Format::Kubernetes, Some(ns)) => format!("{} `{ns}/{name}`", r.kind()),
+        _ => format!("{} `{name}`", r.kind()),
+    }
+}
+
 /// Whether `node` (in `scope.res`) names the resource that asked (`scope.subject`).
 fn refers_to_self(node: &Node, scope: &Scope<'_>) -> Tri {
     let Some(subject) = scope.subject else {
@@ -513,10 +524,7 @@ fn make_finding(
         },
         Var::Path => node_path.clone(),
         Var::Item => el.node.get_str("name").or(el.key).unwrap_or("").to_string(),
-        Var::Related => w
-            .related
-            .map(|(r, _)| format!("{} `{}`", r.kind(), r.name().unwrap_or("(unnamed)")))
-            .unwrap_or_default(),
+        Var::Related => w.related.map(|(r, _)| related_name(r)).unwrap_or_default(),
     });
     RawFinding {
         check: cref,

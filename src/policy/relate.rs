@@ -79,10 +79,9 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
         };
     };
     if let Some(verdict) = rel.none_scanned
-        && index
+        && !index
             .candidates(rel.format, &rel.kinds, None)
-            .next()
-            .is_none()
+            .any(|c| !std::ptr::eq(c, scope.res))
     {
         // The other side was not scanned at all.
         return Outcome {

@@ -55,7 +55,7 @@ impl Template {
                 .map(|(_, v)| *v)
                 .ok_or_else(|| {
                     format!(
-                        "unknown placeholder `{{{name}}}` (expected one of {{name}}, {{namespace}}, {{kind}}, {{value}}, {{path}}, {{item}})"
+                        "unknown placeholder `{{{name}}}` (expected one of {{name}}, {{namespace}}, {{kind}}, {{value}}, {{path}}, {{item}}, {{related}})"
                     )
                 })?;
             if !lit.is_empty() {
