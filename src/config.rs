@@ -392,3 +392,150 @@ mod tests {
         assert!(e.message.contains("needs `resource`"));
     }
 }
+
+/// What the command line (or an editor) adds to or changes in the configuration.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    /// Replace the configuration's lists when non-empty.
+    pub select: Vec<String>,
+    pub ignore: Vec<String>,
+    /// Added to the configuration's directories.
+    pub policies: Vec<PathBuf>,
+    /// Win over the configuration's settings of the same name.
+    pub settings: BTreeMap<String, Vec<String>>,
+    /// Replace the configuration's when non-empty / set.
+    pub arm_parameters: Vec<PathBuf>,
+    pub tf_root: Option<PathBuf>,
+}
+
+/// A run set up from a configuration: policies selected and tuned, engine options filled.
+pub struct Prepared {
+    pub set: crate::policy::PolicySet,
+    pub opts: crate::engine::Options,
+    /// `exclude` globs with the directory they are relative to.
+    pub rooted_exclude: Option<(PathBuf, Vec<String>)>,
+}
+
+impl Config {
+    /// Loads the policies and fills the engine options, flags winning over the file.
+    pub fn prepare(&self, o: &Overrides) -> Result<Prepared, miette::Report> {
+        let mut dirs = self.policies.clone();
+        dirs.extend(o.policies.iter().cloned());
+        let mut set = crate::policy::PolicySet::load(&dirs).map_err(miette::Report::new)?;
+        let upper = |v: &[String]| -> Vec<String> {
+            v.iter()
+                .map(|s| s.trim().to_ascii_uppercase())
+                .filter(|s| !s.is_empty())
+                .collect()
+        };
+        let pick = |flag: &[String], file: &Option<Vec<String>>| {
+            if flag.is_empty() {
+                upper(file.as_deref().unwrap_or_default())
+            } else {
+                upper(flag)
+            }
+        };
+        let selection = crate::policy::compile::Selection {
+            select: pick(&o.select, &self.select),
+            ignore: pick(&o.ignore, &self.ignore),
+        };
+        let unknown = selection.unknown(&set.policies);
+        if !unknown.is_empty() {
+            return Err(miette::miette!(
+                help = "`akslint rules` lists the policy ids",
+                "no policy matches {}",
+                unknown
+                    .iter()
+                    .map(|u| format!("`{u}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        set.apply_selection(&selection);
+        for (id, severity) in &self.severity {
+            let Some(i) = set.index_of(id) else {
+                return Err(miette::miette!(
+                    help = "`akslint rules` lists the policy ids",
+                    "{}: `severity` names unknown policy `{id}`",
+                    self.path.as_deref().unwrap_or(FILE_NAME)
+                ));
+            };
+            set.severity[i] = *severity;
+        }
+        let mut settings = self.settings.clone();
+        settings.extend(o.settings.clone());
+        set.apply_settings(&settings)
+            .map_err(|e| miette::miette!("{e}"))?;
+        let arm_parameters = if o.arm_parameters.is_empty() {
+            self.arm_parameters.clone()
+        } else {
+            o.arm_parameters.clone()
+        };
+        for p in &arm_parameters {
+            if !p.is_file() {
+                return Err(miette::miette!(
+                    "--arm-parameters {}: no such file",
+                    p.display()
+                ));
+            }
+        }
+        let extra_sources = match (&self.path, &self.text) {
+            (Some(p), Some(t)) => vec![(p.clone(), t.clone())],
+            _ => Vec::new(),
+        };
+        let opts = crate::engine::Options {
+            arm_parameters,
+            tf_root: o.tf_root.clone().or_else(|| self.tf_root.clone()),
+            suppressions: self.suppressions.clone(),
+            extra_sources,
+            ..Default::default()
+        };
+        let rooted_exclude = self
+            .root
+            .clone()
+            .filter(|_| !self.exclude.is_empty())
+            .map(|r| (r, self.exclude.clone()));
+        Ok(Prepared {
+            set,
+            opts,
+            rooted_exclude,
+        })
+    }
+
+    /// `per-file-ignores`: ids or prefixes not reported in files matching a glob (relative to
+    /// the configuration file's directory).
+    pub fn apply_per_file_ignores(
+        &self,
+        result: &mut crate::engine::RunResult,
+        set: &crate::policy::PolicySet,
+    ) -> Result<(), String> {
+        if self.per_file_ignores.is_empty() {
+            return Ok(());
+        }
+        let mut rules = Vec::new();
+        for (glob, ids) in &self.per_file_ignores {
+            let m = globset::Glob::new(glob)
+                .map_err(|e| format!("per-file-ignores: invalid glob `{glob}`: {e}"))?
+                .compile_matcher();
+            if let Some(id) = ids
+                .iter()
+                .find(|id| !set.policies.iter().any(|p| p.id.starts_with(id.as_str())))
+            {
+                return Err(format!(
+                    "per-file-ignores `{glob}`: no policy matches `{id}`"
+                ));
+            }
+            rules.push((m, ids.clone()));
+        }
+        let root = self.root.clone().unwrap_or_default();
+        let ignored = |f: &crate::finding::Finding| {
+            let path = crate::discover::relative(Path::new(&*f.path), &root);
+            rules.iter().any(|(m, ids)| {
+                m.is_match(&path) && ids.iter().any(|i| f.id.starts_with(i.as_str()))
+            })
+        };
+        result.findings.retain(|f| !ignored(f));
+        result.suppressed.retain(|f| !ignored(f));
+        Ok(())
+    }
+}

@@ -4,12 +4,11 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Result, WrapErr};
 
-use super::{FailOn, baseline, load_policies};
-use akslint::config::{self, Config};
+use super::{FailOn, baseline};
+use akslint::config::{self, Config, Overrides};
 use akslint::discover::{self, DiscoverOptions};
 use akslint::engine::{self, FileKind, InputFormat, Options};
 use akslint::policy::Severity;
-use akslint::policy::compile::Selection;
 use akslint::render::{self, Context, OutputFormat};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -113,52 +112,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         InputFormatArg::Tfplan => InputFormat::Terraform,
     };
     let config = load_config(args.config.as_deref(), args.no_config)?;
-    let mut policy_dirs = config.policies.clone();
-    policy_dirs.extend(args.policies.iter().cloned());
-    let mut set = load_policies(&policy_dirs)?;
-    let upper = |v: &[String]| -> Vec<String> {
-        v.iter()
-            .map(|s| s.trim().to_ascii_uppercase())
-            .filter(|s| !s.is_empty())
-            .collect()
-    };
-    // Flags replace the configuration's lists; they do not add to them.
-    let selection = Selection {
-        select: if args.select.is_empty() {
-            upper(config.select.as_deref().unwrap_or_default())
-        } else {
-            upper(&args.select)
-        },
-        ignore: if args.ignore.is_empty() {
-            upper(config.ignore.as_deref().unwrap_or_default())
-        } else {
-            upper(&args.ignore)
-        },
-    };
-    let unknown = selection.unknown(&set.policies);
-    if !unknown.is_empty() {
-        return Err(miette::miette!(
-            help = "`akslint rules` lists the policy ids",
-            "no policy matches {}",
-            unknown
-                .iter()
-                .map(|u| format!("`{u}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
-    }
-    set.apply_selection(&selection);
-    for (id, severity) in &config.severity {
-        let Some(i) = set.index_of(id) else {
-            return Err(miette::miette!(
-                help = "`akslint rules` lists the policy ids",
-                "{}: `severity` names unknown policy `{id}`",
-                config.path.as_deref().unwrap_or(config::FILE_NAME)
-            ));
-        };
-        set.severity[i] = *severity;
-    }
-    let mut overrides = config.settings.clone();
+    let mut settings = std::collections::BTreeMap::new();
     for s in &args.settings {
         let Some((name, values)) = s.split_once('=') else {
             return Err(miette::miette!(
@@ -171,52 +125,32 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             .filter(|v| !v.is_empty())
             .map(String::from)
             .collect();
-        overrides.insert(name.trim().to_string(), values);
+        settings.insert(name.trim().to_string(), values);
     }
-    set.apply_settings(&overrides)
-        .map_err(|e| miette::miette!("{e}"))?;
-
+    let prepared = config.prepare(&Overrides {
+        select: args.select.clone(),
+        ignore: args.ignore.clone(),
+        policies: args.policies.clone(),
+        settings,
+        arm_parameters: args.arm_parameters.clone(),
+        tf_root: args.tf_root.clone(),
+    })?;
+    let set = prepared.set;
     let discover_opts = DiscoverOptions {
         no_ignore: args.no_ignore,
         stdin_filename: args.stdin_filename.clone(),
         exclude: args.exclude.clone(),
-        rooted_exclude: config
-            .root
-            .clone()
-            .filter(|_| !config.exclude.is_empty())
-            .map(|r| (r, config.exclude.clone())),
+        rooted_exclude: prepared.rooted_exclude,
     };
     let inputs = discover::discover(&args.paths, &discover_opts, || {
         let mut s = String::new();
         io::stdin().read_to_string(&mut s).map(|_| s)
     })
     .into_diagnostic()?;
-
-    let arm_parameters = if args.arm_parameters.is_empty() {
-        config.arm_parameters.clone()
-    } else {
-        args.arm_parameters.clone()
-    };
-    for p in &arm_parameters {
-        if !p.is_file() {
-            return Err(miette::miette!(
-                "--arm-parameters {}: no such file",
-                p.display()
-            ));
-        }
-    }
-    let extra_sources = match (&config.path, &config.text) {
-        (Some(p), Some(t)) => vec![(p.clone(), t.clone())],
-        _ => Vec::new(),
-    };
     let opts = Options {
         input_format,
-        arm_parameters,
-        tf_root: args.tf_root.clone().or_else(|| config.tf_root.clone()),
         helm_chart: args.helm_chart.clone(),
-        suppressions: config.suppressions.clone(),
-        extra_sources,
-        ..Default::default()
+        ..prepared.opts
     };
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
@@ -227,7 +161,9 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     std::panic::set_hook(Box::new(|_| {}));
     let mut result = pool.install(|| engine::run(&inputs, &set, &opts));
     std::panic::set_hook(hook);
-    per_file_ignores(&mut result, &config, &set)?;
+    config
+        .apply_per_file_ignores(&mut result, &set)
+        .map_err(|e| miette::miette!(help = "`akslint rules` lists the policy ids", "{e}"))?;
     if let Some(path) = &args.write_baseline {
         let n = result.findings.len();
         write_atomic(path, &baseline::write(&result.findings))?;
@@ -348,43 +284,6 @@ fn load_config(explicit: Option<&Path>, none: bool) -> Result<Config> {
         Some(p) => config::load(&p).map_err(miette::Report::new),
         None => Ok(Config::default()),
     }
-}
-
-/// `per-file-ignores`: ids or prefixes not reported in files matching a glob (paths as shown).
-fn per_file_ignores(
-    result: &mut engine::RunResult,
-    config: &Config,
-    set: &akslint::policy::PolicySet,
-) -> Result<()> {
-    if config.per_file_ignores.is_empty() {
-        return Ok(());
-    }
-    let mut rules = Vec::new();
-    for (glob, ids) in &config.per_file_ignores {
-        let m = globset::Glob::new(glob)
-            .map_err(|e| miette::miette!("per-file-ignores: invalid glob `{glob}`: {e}"))?
-            .compile_matcher();
-        for id in ids {
-            if !set.policies.iter().any(|p| p.id.starts_with(id.as_str())) {
-                return Err(miette::miette!(
-                    help = "`akslint rules` lists the policy ids",
-                    "per-file-ignores `{glob}`: no policy matches `{id}`"
-                ));
-            }
-        }
-        rules.push((m, ids.clone()));
-    }
-    // Globs are relative to the configuration file's directory.
-    let root = config.root.clone().unwrap_or_default();
-    let ignored = |f: &akslint::finding::Finding| {
-        let path = discover::relative(Path::new(&*f.path), &root);
-        rules
-            .iter()
-            .any(|(m, ids)| m.is_match(&path) && ids.iter().any(|i| f.id.starts_with(i.as_str())))
-    };
-    result.findings.retain(|f| !ignored(f));
-    result.suppressed.retain(|f| !ignored(f));
-    Ok(())
 }
 
 /// Writes via a temporary file in the same directory and renames it into place, so readers
