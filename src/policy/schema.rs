@@ -271,7 +271,8 @@ pub struct LazyRegex {
 impl LazyRegex {
     /// Fails with the parser's message when `pattern` is not a valid Rust regex.
     pub fn new(pattern: &str) -> Result<Self, String> {
-        regex_syntax::Parser::new()
+        // The syntax check only (no translation to a program): it is on every start-up path.
+        regex_syntax::ast::parse::Parser::new()
             .parse(pattern)
             .map_err(|e| e.to_string())?;
         Ok(LazyRegex {
