@@ -1,5 +1,6 @@
 //! Reading bytes into spanned documents: YAML and JSON parsers, format detection.
 
+pub mod blocks;
 pub mod detect;
 pub mod json;
 pub mod lines;

@@ -5,7 +5,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use crate::model::{BicepSource, Pos, Span};
+use crate::model::{BicepSource, Span};
 
 static DECLARATION: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?m)^[ \t]*resource[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+'([^'@]+)@[^']*'")
@@ -56,43 +56,15 @@ fn line_of(text: &str, offset: usize) -> u32 {
 /// Where to point in the Bicep file: the line of `key:` inside the declaration that starts at
 /// `decl_line` (the last key of the finding's path that appears there), else the declaration.
 pub fn property_span(src: &BicepSource, decl_line: u32, keys: &[&str]) -> Span {
-    let lines: Vec<&str> = src.text.lines().collect();
-    let start = decl_line.saturating_sub(1) as usize;
-    // The declaration's body: until its braces balance.
-    let mut depth = 0i32;
-    let mut end = lines.len();
-    for (i, line) in lines.iter().enumerate().skip(start) {
-        depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
-        if i > start && depth <= 0 {
-            end = i + 1;
-            break;
-        }
-    }
-    let body = &lines[start..end.min(lines.len())];
-    for key in keys.iter().rev() {
-        for (i, line) in body.iter().enumerate() {
-            let t = line.trim_start();
-            if let Some(rest) = t.strip_prefix(*key).or_else(|| {
+    crate::source::blocks::key_in_block(&src.text, decl_line, keys, |t, key| {
+        t.strip_prefix(key)
+            .or_else(|| {
                 t.strip_prefix('\'')
-                    .and_then(|r| r.strip_prefix(*key))
+                    .and_then(|r| r.strip_prefix(key))
                     .and_then(|r| r.strip_prefix('\''))
-            }) && rest.trim_start().starts_with(':')
-            {
-                let line_no = (start + i + 1) as u32;
-                let col = (line.len() - t.len()) as u32 + 1;
-                return Span::new(
-                    Pos::new(line_no, col),
-                    Pos::new(line_no, col + key.chars().count() as u32),
-                );
-            }
-        }
-    }
-    let first = lines.get(start).copied().unwrap_or("");
-    let col = (first.len() - first.trim_start().len()) as u32 + 1;
-    Span::new(
-        Pos::new(decl_line, col),
-        Pos::new(decl_line, first.chars().count() as u32 + 1),
-    )
+            })
+            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+    })
 }
 
 #[cfg(test)]

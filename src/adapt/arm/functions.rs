@@ -612,7 +612,8 @@ fn format_dotnet(f: &str, args: &[Node]) -> Option<String> {
     Some(out)
 }
 
-fn from_json(j: &serde_json::Value, span: Span) -> Node {
+/// A JSON value as a tree whose every node points at `span` (`json()`; azapi v1 bodies).
+pub fn from_json(j: &serde_json::Value, span: Span) -> Node {
     use serde_json::Value as J;
     let value = match j {
         J::Null => Value::Null,

@@ -84,7 +84,7 @@ fn body_of(body: &Node) -> Option<Node> {
     match &body.value {
         Value::Str(text) => serde_json::from_str::<serde_json::Value>(text)
             .ok()
-            .map(|j| from_json(&j, body.span)),
+            .map(|j| crate::adapt::arm::functions::from_json(&j, body.span)),
         Value::Map(_) | Value::Unknown => Some(body.clone()),
         _ => None,
     }
@@ -141,28 +141,4 @@ fn merge(into: &mut Node, from: Node) {
 
 fn span_of_key(values: &Node, key: &str) -> Span {
     values.entry(key).map_or(values.span, |e| e.key_span)
-}
-
-/// A body given as a JSON string: its values all point at the string.
-fn from_json(j: &serde_json::Value, span: Span) -> Node {
-    use serde_json::Value as J;
-    let value = match j {
-        J::Null => Value::Null,
-        J::Bool(b) => Value::Bool(*b),
-        J::Number(n) => n
-            .as_i64()
-            .map_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0)), Value::Int),
-        J::String(s) => Value::Str(s.as_str().into()),
-        J::Array(a) => Value::Seq(a.iter().map(|x| from_json(x, span)).collect()),
-        J::Object(o) => Value::Map(
-            o.iter()
-                .map(|(k, v)| Entry {
-                    key: k.as_str().into(),
-                    key_span: span,
-                    value: from_json(v, span),
-                })
-                .collect(),
-        ),
-    };
-    Node::new(value, span)
 }

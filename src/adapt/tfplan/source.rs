@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
-use crate::model::{Node, Pos, Span, TfSource};
+use crate::model::{Node, Span, TfSource};
 
 static BLOCK: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?m)^[ \t]*resource[ \t]+"([^"]+)"[ \t]+"([^"]+)"[ \t]*\{"#).expect("valid regex")
@@ -177,39 +177,12 @@ fn normalize(p: &Path) -> String {
 /// Where to point in the `.tf` file: the line of the attribute or block (the last key of the
 /// finding's path found inside the resource block), else the `resource` line.
 pub fn attribute_span(src: &TfSource, keys: &[&str]) -> Span {
-    let lines: Vec<&str> = src.text.lines().collect();
-    let start = src.line.saturating_sub(1) as usize;
-    let mut depth = 0i32;
-    let mut end = lines.len();
-    for (i, line) in lines.iter().enumerate().skip(start) {
-        depth += line.matches('{').count() as i32 - line.matches('}').count() as i32;
-        if i > start && depth <= 0 {
-            end = i + 1;
-            break;
-        }
-    }
-    let body = &lines[start..end.min(lines.len())];
-    for key in keys.iter().rev() {
-        for (i, line) in body.iter().enumerate().skip(1) {
-            let t = line.trim_start();
-            if let Some(rest) = t.strip_prefix(*key)
-                && (rest.trim_start().starts_with('=') || rest.trim_start().starts_with('{'))
-            {
-                let n = (start + i + 1) as u32;
-                let col = (line.len() - t.len()) as u32 + 1;
-                return Span::new(
-                    Pos::new(n, col),
-                    Pos::new(n, col + key.chars().count() as u32),
-                );
-            }
-        }
-    }
-    let first = lines.get(start).copied().unwrap_or("");
-    let col = (first.len() - first.trim_start().len()) as u32 + 1;
-    Span::new(
-        Pos::new(src.line, col),
-        Pos::new(src.line, first.chars().count() as u32 + 1),
-    )
+    crate::source::blocks::key_in_block(&src.text, src.line, keys, |t, key| {
+        t.strip_prefix(key).is_some_and(|rest| {
+            let rest = rest.trim_start();
+            rest.starts_with('=') || rest.starts_with('{')
+        })
+    })
 }
 
 #[cfg(test)]
