@@ -215,24 +215,12 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
         }
     }
 
-    result
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let mut seen = HashSet::new();
-    result
-        .findings
-        .retain(|f| f.dedupe_key.as_ref().is_none_or(|k| seen.insert(k.clone())));
+    sort_and_dedupe(&mut result.findings);
 
     suppressions.extend(opts.suppressions.iter().cloned());
     let today = opts.today.clone().unwrap_or_else(suppress::today);
     result.suppressed = suppress::apply(&mut result.findings, &suppressions, set, &today);
-    result
-        .findings
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    let mut seen = HashSet::new();
-    result
-        .findings
-        .retain(|f| f.dedupe_key.as_ref().is_none_or(|k| seen.insert(k.clone())));
+    sort_and_dedupe(&mut result.findings);
     extra_texts.extend(opts.extra_sources.iter().cloned());
 
     let with_findings: HashSet<&Arc<str>> = result
@@ -252,6 +240,13 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
         }
     }
     result
+}
+
+/// Output order, and findings with the same dedupe key reported once (the first in order).
+fn sort_and_dedupe(findings: &mut Vec<Finding>) {
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let mut seen = HashSet::new();
+    findings.retain(|f| f.dedupe_key.as_ref().is_none_or(|k| seen.insert(k.clone())));
 }
 
 fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>) -> FileOutcome {
