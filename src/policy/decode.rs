@@ -208,7 +208,7 @@ pub fn policy(root: &Node, origin: &str, builtin: bool) -> Result<Policy> {
         title: f.string("title", "the policy")?,
         message,
         help: f.string("help", "the policy")?,
-        docs: f.opt_string("docs")?.unwrap_or_default(),
+        docs: Docs::new(f.opt_string("docs")?.unwrap_or_default()),
         references,
         checks,
         settings,
@@ -682,8 +682,8 @@ fn name_from(nm: &Node, what: &str) -> Result<NameFrom> {
         Some(c) => {
             let text = string(c, "capture")?;
             let re =
-                regex::Regex::new(&text).or_else(|e| err(c.span, format!("invalid regex: {e}")))?;
-            if re.captures_len() < 2 {
+                LazyRegex::new(&text).or_else(|e| err(c.span, format!("invalid regex: {e}")))?;
+            if re.capture_groups() < 1 {
                 return err(c.span, "`capture` needs a group: `(...)`");
             }
             Some(re)

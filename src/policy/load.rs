@@ -6,7 +6,7 @@ use include_dir::{Dir, include_dir};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 
 use super::decode;
-use super::schema::Policy;
+use super::schema::{Docs, Policy};
 use crate::model::Span;
 use crate::source::scalar::Schema;
 use crate::source::{Limits, LineIndex, strip_bom, yaml};
@@ -153,10 +153,54 @@ pub fn builtin() -> Result<Vec<Policy>, LoadError> {
         .into_par_iter()
         .map(|(path, text)| {
             let stem = stem_of(&path);
-            parse_policy(text, &format!("policies/{path}"), stem.as_deref(), true)
-                .map_err(LoadError::from)
+            let origin = format!("policies/{path}");
+            match split_docs(text) {
+                Some((body, fragment)) => {
+                    let mut policy = parse_policy(&body, &origin, stem.as_deref(), true)?;
+                    policy.docs = Docs::deferred(fragment);
+                    Ok(policy)
+                }
+                None => parse_policy(text, &origin, stem.as_deref(), true),
+            }
+            .map_err(LoadError::from)
         })
         .collect()
+}
+
+/// Cuts a top-level `docs:` block scalar out of a policy file: the text without it (its lines
+/// left empty, so line numbers stay those of the file) and the block itself, a YAML
+/// fragment that [`Docs::deferred`] reads when the docs are first needed. `None` when the file
+/// has no such block (or holds it in a form this line scan does not recognise: then the whole
+/// file is parsed as usual).
+fn split_docs(text: &'static str) -> Option<(String, &'static str)> {
+    let start = if text.starts_with("docs:") {
+        0
+    } else {
+        text.find("\ndocs:")? + 1
+    };
+    let first_line_end = text[start..]
+        .find('\n')
+        .map_or(text.len(), |i| start + i + 1);
+    let indicator = text[start + "docs:".len()..first_line_end].trim();
+    if !matches!(indicator, "|" | "|-" | ">" | ">-") {
+        return None;
+    }
+    let mut end = text.len();
+    let mut offset = first_line_end;
+    for line in text[first_line_end..].split_inclusive('\n') {
+        let content = line.trim_end_matches(['\n', '\r']);
+        if !(content.is_empty() || content.starts_with(' ')) {
+            end = offset;
+            break;
+        }
+        offset += line.len();
+    }
+    let fragment = &text[start..end];
+    let mut body = String::with_capacity(text.len() - fragment.len() + 64);
+    body.push_str(&text[..start]);
+    body.extend(std::iter::repeat_n('\n', fragment.matches('\n').count()));
+    body.push_str(&text[end..]);
+    Some((body, fragment))
 }
 
 fn collect_embedded<'a>(dir: &'a Dir<'a>, out: &mut Vec<(String, &'a str)>) {
@@ -224,4 +268,38 @@ pub fn from_dir(dir: &FsPath) -> Result<Vec<Policy>, LoadError> {
                 .map_err(LoadError::from)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deferred_docs_read_the_same_as_parsing_the_whole_file() {
+        let mut files = Vec::new();
+        collect_embedded(&BUILTIN, &mut files);
+        assert!(files.len() > 50);
+        for (path, text) in files {
+            let whole = parse_policy(text, &path, None, true).unwrap();
+            let (body, fragment) =
+                split_docs(text).unwrap_or_else(|| panic!("{path}: no docs block found"));
+            assert_eq!(body.lines().count(), text.lines().count(), "{path}");
+            let cut = parse_policy(&body, &path, None, true).unwrap();
+            assert!(cut.docs.is_empty(), "{path}: docs left in the body");
+            let deferred = Docs::deferred(fragment);
+            assert!(whole.docs.len() > 100, "{path}");
+            assert_eq!(deferred.as_str(), whole.docs.as_str(), "{path}");
+            assert_eq!(format!("{:?}", cut.checks), format!("{:?}", whole.checks));
+            assert_eq!(cut.references, whole.references, "{path}");
+        }
+    }
+
+    #[test]
+    fn split_docs_keeps_later_keys_and_line_numbers() {
+        let text = "id: X\ndocs: |\n  ## What\n\n  text\nreferences: []\nchecks: []\n";
+        let (body, fragment) = split_docs(text).unwrap();
+        assert_eq!(fragment, "docs: |\n  ## What\n\n  text\n");
+        assert_eq!(body, "id: X\n\n\n\n\nreferences: []\nchecks: []\n");
+        assert!(split_docs("id: X\ndocs: plain text\n").is_none());
+    }
 }

@@ -251,7 +251,7 @@ fn resolve_name<'a>(nf: &'a NameFrom, scope: &Scope<'a>) -> Named<'a> {
                     return Named::Unknown;
                 }
                 let name = h.node.as_str().and_then(|s| match &nf.capture {
-                    Some(re) => re.captures(s).and_then(|c| c.get(1)).map(|m| m.as_str()),
+                    Some(re) => re.first_group(s),
                     None => Some(s),
                 });
                 return Named::Found(h, name);

@@ -110,6 +110,65 @@ impl FromStr for Area {
     }
 }
 
+/// A policy's Markdown documentation. Built-in policies keep theirs as an unparsed YAML
+/// fragment until something asks for it: the `docs` block scalars are most of the embedded
+/// policy text, and only `explain`, `rules --format markdown`, SARIF and hovers read them, so
+/// parsing them at every start-up would cost a one-file run a fifth of its instructions.
+#[derive(Debug, Default)]
+pub struct Docs {
+    text: std::sync::OnceLock<String>,
+    /// `docs: |` and its indented lines, exactly as in the policy file.
+    fragment: Option<&'static str>,
+}
+
+impl Docs {
+    pub fn new(text: String) -> Docs {
+        Docs {
+            text: std::sync::OnceLock::from(text),
+            fragment: None,
+        }
+    }
+
+    /// Docs read from `fragment` (a one-key YAML mapping `docs: ...`) on first use.
+    pub fn deferred(fragment: &'static str) -> Docs {
+        Docs {
+            text: std::sync::OnceLock::new(),
+            fragment: Some(fragment),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.text.get_or_init(|| {
+            let fragment = self.fragment.unwrap_or_default();
+            let stream = crate::source::yaml::load(
+                fragment,
+                crate::source::scalar::Schema::Core,
+                crate::source::Limits::default(),
+            );
+            stream
+                .docs
+                .first()
+                .and_then(|root| root.get("docs"))
+                .and_then(|d| d.as_str())
+                .unwrap_or_default()
+                .to_string()
+        })
+    }
+}
+
+impl std::ops::Deref for Docs {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Docs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One policy file.
 #[derive(Debug)]
 pub struct Policy {
@@ -120,7 +179,7 @@ pub struct Policy {
     pub title: String,
     pub message: Template,
     pub help: String,
-    pub docs: String,
+    pub docs: Docs,
     pub references: Vec<String>,
     pub checks: Vec<Check>,
     /// Named, user-overridable values and their defaults (`settings.trusted-registries`).
@@ -281,17 +340,44 @@ impl LazyRegex {
         })
     }
 
+    /// The number of capture groups, counted on the syntax tree (the whole match not included).
+    pub fn capture_groups(&self) -> usize {
+        fn count(ast: &regex_syntax::ast::Ast) -> usize {
+            use regex_syntax::ast::Ast;
+            match ast {
+                Ast::Group(g) => usize::from(g.capture_index().is_some()) + count(&g.ast),
+                Ast::Concat(c) => c.asts.iter().map(count).sum(),
+                Ast::Alternation(a) => a.asts.iter().map(count).sum(),
+                Ast::Repetition(r) => count(&r.ast),
+                _ => 0,
+            }
+        }
+        regex_syntax::ast::parse::Parser::new()
+            .parse(&self.pattern)
+            .map_or(0, |ast| count(&ast))
+    }
+
     pub fn is_match(&self, text: &str) -> bool {
-        self.compiled
-            .get_or_init(|| {
-                // Validated in `new`; only the compiled-size limit can still refuse it, and
-                // then the panic becomes an AKL004 finding rather than a silent pass.
-                regex::RegexBuilder::new(&self.pattern)
-                    .size_limit(1 << 24)
-                    .build()
-                    .unwrap_or_else(|e| panic!("policy regex `{}`: {e}", self.pattern))
-            })
-            .is_match(text)
+        self.regex().is_match(text)
+    }
+
+    /// The first capture group's text in `text`, if the regex matches and the group took part.
+    pub fn first_group<'t>(&self, text: &'t str) -> Option<&'t str> {
+        self.regex()
+            .captures(text)
+            .and_then(|c| c.get(1))
+            .map(|m| m.as_str())
+    }
+
+    fn regex(&self) -> &Regex {
+        self.compiled.get_or_init(|| {
+            // Validated in `new`; only the compiled-size limit can still refuse it, and
+            // then the panic becomes an AKL004 finding rather than a silent pass.
+            regex::RegexBuilder::new(&self.pattern)
+                .size_limit(1 << 24)
+                .build()
+                .unwrap_or_else(|e| panic!("policy regex `{}`: {e}", self.pattern))
+        })
     }
 }
 
@@ -372,5 +458,27 @@ pub struct NameFrom {
     pub default: Option<String>,
     /// Takes the first capture group of this regex from the value
     /// (`system:serviceaccount:[^:]+:(.+)`); no match means no name.
-    pub capture: Option<regex::Regex>,
+    pub capture: Option<LazyRegex>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LazyRegex;
+
+    #[test]
+    fn capture_groups_counts_numbered_and_named_groups_only() {
+        let groups = |p: &str| LazyRegex::new(p).unwrap().capture_groups();
+        assert_eq!(groups("abc"), 0);
+        assert_eq!(groups("(?:a|b)+"), 0);
+        assert_eq!(groups("^([^/]+)/(?P<rest>.*)$"), 2);
+        assert_eq!(groups("x(a(b)|c)*"), 2);
+    }
+
+    #[test]
+    fn first_group_takes_the_first_capture() {
+        let re = LazyRegex::new(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)").unwrap();
+        assert_eq!(re.first_group("/subscriptions/s/resourceGroups/rg/x"), Some("rg"));
+        assert_eq!(re.first_group("nothing"), None);
+        assert!(LazyRegex::new("(").is_err());
+    }
 }

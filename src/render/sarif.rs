@@ -115,7 +115,7 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
         let help_md = if p.docs.is_empty() {
             p.help.clone()
         } else {
-            p.docs.clone()
+            p.docs.to_string()
         };
         rules.push(json!({
             "id": p.id,
