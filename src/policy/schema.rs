@@ -477,7 +477,10 @@ mod tests {
     #[test]
     fn first_group_takes_the_first_capture() {
         let re = LazyRegex::new(r"^/subscriptions/[^/]+/resourceGroups/([^/]+)").unwrap();
-        assert_eq!(re.first_group("/subscriptions/s/resourceGroups/rg/x"), Some("rg"));
+        assert_eq!(
+            re.first_group("/subscriptions/s/resourceGroups/rg/x"),
+            Some("rg")
+        );
         assert_eq!(re.first_group("nothing"), None);
         assert!(LazyRegex::new("(").is_err());
     }
