@@ -308,18 +308,35 @@ pub fn redact(text: &str, spans: &[Span]) -> String {
             continue;
         };
         let chars: Vec<char> = line.chars().collect();
-        // Strings keep their quotes; numbers and booleans are blanked whole.
-        let quoted = |a: u32| chars.get(a as usize - 1) == Some(&'"');
+        // Strings keep their quotes; numbers and booleans are blanked whole. As half-open
+        // column ranges, sorted, so one pass over the line does (a `terraform show -json`
+        // plan is a single line holding every sensitive value).
+        let quoted = |a: u32| chars.get((a as usize).wrapping_sub(1)) == Some(&'"');
+        let mut hidden: Vec<(u32, u32)> = ranges
+            .iter()
+            .map(|&(a, b)| {
+                if quoted(a) {
+                    (a + 1, b.saturating_sub(1))
+                } else {
+                    (a, b)
+                }
+            })
+            .filter(|(a, b)| a < b)
+            .collect();
+        hidden.sort_unstable();
+        let mut next = hidden.iter().peekable();
+        let mut until = 0; // columns below this are hidden
         for (c, ch) in chars.iter().enumerate() {
             let col = c as u32 + 1;
-            let hidden = ranges.iter().any(|&(a, b)| {
-                if quoted(a) {
-                    col > a && col + 1 < b
-                } else {
-                    col >= a && col < b
+            while let Some(&&(a, b)) = next.peek() {
+                if a > col {
+                    break;
                 }
-            }) && !matches!(ch, '\n' | '\r');
-            out.push(if hidden { '*' } else { *ch });
+                until = until.max(b);
+                next.next();
+            }
+            let hide = col < until && !matches!(ch, '\n' | '\r');
+            out.push(if hide { '*' } else { *ch });
         }
     }
     out
@@ -338,5 +355,26 @@ mod tests {
         assert_eq!(redact(text, &[s]), "{\"a\": \"******\", \"b\": 1}\n");
         let n = Span::new(Pos::new(1, 22), Pos::new(1, 23));
         assert_eq!(redact(text, &[n]), "{\"a\": \"secret\", \"b\": *}\n");
+        assert_eq!(redact(text, &[n, s]), "{\"a\": \"******\", \"b\": *}\n");
+        let whole = Span::new(Pos::new(1, 1), Pos::new(2, 1));
+        assert_eq!(redact("ab\ncd\n", &[whole]), "**\n**\n");
+    }
+
+    #[test]
+    fn redaction_of_a_one_line_plan_is_linear() {
+        // 20,000 sensitive values on one line: quadratic work would take minutes.
+        let n = 20_000;
+        let mut text = String::from("[");
+        let mut spans = Vec::new();
+        for _ in 0..n {
+            let col = text.len() as u32 + 1;
+            text.push_str("\"secret\",");
+            spans.push(Span::new(Pos::new(1, col), Pos::new(1, col + 8)));
+        }
+        text.push_str("0]\n");
+        let start = std::time::Instant::now();
+        let out = redact(&text, &spans);
+        assert_eq!(out.matches("\"******\"").count(), n);
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
     }
 }
