@@ -13,7 +13,12 @@ const SKIP_DIRS: &[&str] = &[".git", "node_modules", ".terraform"];
 #[derive(Clone, Debug)]
 pub enum Origin {
     File(PathBuf),
+    /// Text handed over in memory (an editor's buffer, a test), already known to be UTF-8.
     Stdin(Arc<str>),
+    /// Bytes read from standard input, checked like a file's (UTF-8, NUL) when linted.
+    Piped(Arc<Vec<u8>>),
+    /// Standard input that went on past the size limit; reading stopped there.
+    PipedOverLimit,
 }
 
 #[derive(Clone, Debug)]
@@ -49,7 +54,8 @@ pub enum DiscoverError {
 pub fn discover(
     paths: &[String],
     opts: &DiscoverOptions,
-    read_stdin: impl FnOnce() -> std::io::Result<String>,
+    // `None`: more than the size limit was offered (and not kept).
+    read_stdin: impl FnOnce() -> std::io::Result<Option<Vec<u8>>>,
 ) -> Result<Vec<Input>, DiscoverError> {
     let mut out: Vec<Input> = Vec::new();
     let mut read_stdin = Some(read_stdin);
@@ -59,14 +65,14 @@ pub fn discover(
             let Some(read) = read_stdin.take() else {
                 continue;
             };
-            let text = read().map_err(DiscoverError::Stdin)?;
+            let bytes = read().map_err(DiscoverError::Stdin)?;
             let display = opts
                 .stdin_filename
                 .clone()
                 .unwrap_or_else(|| "<stdin>".into());
             out.push(Input {
                 display: display.into(),
-                origin: Origin::Stdin(text.into()),
+                origin: bytes.map_or(Origin::PipedOverLimit, |b| Origin::Piped(Arc::new(b))),
                 explicit: true,
             });
             continue;
@@ -96,7 +102,7 @@ pub fn discover(
     {
         out.retain(|i| match &i.origin {
             Origin::File(p) => !ex.is_match(relative(p, root)),
-            Origin::Stdin(_) => true,
+            Origin::Stdin(_) | Origin::Piped(_) | Origin::PipedOverLimit => true,
         });
     }
     out.sort_by(|a, b| a.display.cmp(&b.display).then(b.explicit.cmp(&a.explicit)));

@@ -23,7 +23,8 @@ use crate::source::detect::{
 use crate::source::{Limits, LineIndex, json, scalar::Schema, strip_bom, yaml};
 use crate::suppress::{self, Suppress};
 
-/// Files larger than this are refused with AKL003 rather than read into memory.
+/// Files (and standard input) larger than this, 100 MiB, are refused with AKL003 rather than
+/// read into memory.
 pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -319,44 +320,88 @@ fn linter_finding(
 type ReadFailure = (String, Option<Pos>, &'static str);
 
 fn read_input(input: &Input) -> Result<(Arc<str>, u64), ReadFailure> {
-    let bytes = match &input.origin {
-        Origin::Stdin(text) => return Ok((text.clone(), text.len() as u64)),
+    let read: Vec<u8>;
+    let bytes: &[u8] = match &input.origin {
+        Origin::Stdin(text) => {
+            check_no_nul(text)?;
+            return Ok((text.clone(), text.len() as u64));
+        }
+        Origin::PipedOverLimit => {
+            return Err((
+                format!(
+                    "standard input is over the {} limit; the rest was not read",
+                    mebibytes(MAX_FILE_BYTES)
+                ),
+                None,
+                "AKL003",
+            ));
+        }
+        Origin::Piped(bytes) => bytes,
         Origin::File(p) => {
             let meta = std::fs::metadata(p)
                 .map_err(|e| (format!("cannot read file: {e}"), None, "AKL001"))?;
             if meta.len() > MAX_FILE_BYTES {
                 return Err((
                     format!(
-                        "file is {} MB, over the {} MB limit; it was not read",
-                        meta.len() / (1024 * 1024),
-                        MAX_FILE_BYTES / (1024 * 1024)
+                        "file is {}, over the {} limit; it was not read",
+                        mebibytes(meta.len()),
+                        mebibytes(MAX_FILE_BYTES)
                     ),
                     None,
                     "AKL003",
                 ));
             }
-            std::fs::read(p).map_err(|e| (format!("cannot read file: {e}"), None, "AKL001"))?
+            read =
+                std::fs::read(p).map_err(|e| (format!("cannot read file: {e}"), None, "AKL001"))?;
+            &read
         }
     };
-    let len = bytes.len() as u64;
-    match String::from_utf8(bytes) {
+    match std::str::from_utf8(bytes) {
         Ok(s) => {
-            if let Some(nul) = s.find('\0') {
-                let idx = LineIndex::new(&s);
-                return Err((
-                    "file contains NUL bytes (binary data)".into(),
-                    Some(idx.pos(&s, nul)),
-                    "AKL001",
-                ));
-            }
-            Ok((s.into(), len))
+            check_no_nul(s)?;
+            Ok((s.into(), bytes.len() as u64))
         }
         Err(e) => {
-            let valid = e.utf8_error().valid_up_to();
-            let prefix = std::str::from_utf8(&e.as_bytes()[..valid]).unwrap_or_default();
-            let pos = LineIndex::new(prefix).pos(prefix, valid);
-            Err(("file is not valid UTF-8".into(), Some(pos), "AKL001"))
+            let valid = e.valid_up_to();
+            let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+            Err((
+                "file is not valid UTF-8".into(),
+                Some(text_pos(prefix, valid)),
+                "AKL001",
+            ))
         }
+    }
+}
+
+fn check_no_nul(text: &str) -> Result<(), ReadFailure> {
+    match text.find('\0') {
+        Some(nul) => Err((
+            "file contains NUL bytes (binary data)".into(),
+            Some(text_pos(text, nul)),
+            "AKL001",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// The line and column of a byte offset, a leading byte-order mark not counted (as everywhere
+/// else).
+fn text_pos(text: &str, offset: usize) -> Pos {
+    let mut pos = LineIndex::new(text).pos(text, offset);
+    if pos.line == 1 && text.starts_with('\u{feff}') && offset > 0 {
+        pos.col -= 1;
+    }
+    pos
+}
+
+/// `104857600` → `100 MiB`; a size just over it gets two decimals (`100.00 MiB`) rather than
+/// reading like the limit itself.
+fn mebibytes(bytes: u64) -> String {
+    let mib = bytes as f64 / (1024.0 * 1024.0);
+    if bytes.is_multiple_of(1024 * 1024) {
+        format!("{mib:.0} MiB")
+    } else {
+        format!("{mib:.2} MiB")
     }
 }
 
@@ -393,7 +438,9 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         (InputFormat::Arm | InputFormat::Terraform, _) => Syntax::Json,
         _ => match &input.origin {
             Origin::Stdin(t) => syntax_for(&path).unwrap_or_else(|| sniff(t)),
-            Origin::File(_) => syntax_for(&path).unwrap_or(Syntax::Yaml),
+            Origin::Piped(b) => syntax_for(&path)
+                .unwrap_or_else(|| sniff(&String::from_utf8_lossy(&b[..b.len().min(4096)]))),
+            Origin::File(_) | Origin::PipedOverLimit => syntax_for(&path).unwrap_or(Syntax::Yaml),
         },
     };
     if syntax == Syntax::Yaml
@@ -465,7 +512,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     if helm.is_helm() {
         let on_disk = match &input.origin {
             Origin::File(p) => Some(p.as_path()),
-            Origin::Stdin(_) => None,
+            Origin::Stdin(_) | Origin::Piped(_) | Origin::PipedOverLimit => None,
         };
         let found = TemplateFiles::find(&helm, on_disk, opts.helm_chart.as_deref());
         out.extra_texts
@@ -540,7 +587,9 @@ fn process_plan(
                 .map(std::path::Path::to_path_buf)
                 .unwrap_or_default(),
         ),
-        (None, Origin::Stdin(_)) => (std::path::PathBuf::from("."), std::path::PathBuf::new()),
+        (None, Origin::Stdin(_) | Origin::Piped(_) | Origin::PipedOverLimit) => {
+            (std::path::PathBuf::from("."), std::path::PathBuf::new())
+        }
     };
     let dir = if dir.as_os_str().is_empty() {
         std::path::PathBuf::from(".")
@@ -586,7 +635,7 @@ fn process_arm(
     out.summary.kind = FileKind::Arm;
     let on_disk = match &input.origin {
         Origin::File(p) => Some(p.as_path()),
-        Origin::Stdin(_) => None,
+        Origin::Stdin(_) | Origin::Piped(_) | Origin::PipedOverLimit => None,
     };
     let param_paths: Vec<std::path::PathBuf> = if !opts.arm_parameters.is_empty() {
         opts.arm_parameters.clone()

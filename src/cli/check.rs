@@ -1,4 +1,4 @@
-use std::io::{self, IsTerminal, Read, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -142,11 +142,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         exclude: args.exclude.clone(),
         rooted_exclude: prepared.rooted_exclude,
     };
-    let inputs = discover::discover(&args.paths, &discover_opts, || {
-        let mut s = String::new();
-        io::stdin().read_to_string(&mut s).map(|_| s)
-    })
-    .into_diagnostic()?;
+    let inputs =
+        discover::discover(&args.paths, &discover_opts, super::read_stdin).into_diagnostic()?;
     let opts = Options {
         input_format,
         helm_chart: args.helm_chart.clone(),

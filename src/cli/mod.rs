@@ -191,6 +191,31 @@ pub fn main() -> ExitCode {
 }
 
 /// `akslint ... | head` closes the pipe early; that is not an error worth a message.
+/// Standard input as bytes, or `None` when it goes on past the size limit: then what was read
+/// is dropped at once and the rest never read, so memory stays below the limit (the engine
+/// reports AKL003; it checks UTF-8 and NUL bytes as for a file).
+fn read_stdin() -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    const CHUNK: usize = 1 << 20;
+    let limit = akslint::engine::MAX_FILE_BYTES as usize;
+    let mut chunks: Vec<Vec<u8>> = Vec::new();
+    let mut total = 0;
+    let mut stdin = std::io::stdin().lock();
+    loop {
+        let mut chunk = Vec::with_capacity(CHUNK);
+        let n = (&mut stdin).take(CHUNK as u64).read_to_end(&mut chunk)?;
+        if n == 0 {
+            break;
+        }
+        total += n;
+        if total > limit {
+            return Ok(None);
+        }
+        chunks.push(chunk);
+    }
+    Ok(Some(chunks.concat()))
+}
+
 fn is_broken_pipe(report: &miette::Report) -> bool {
     report.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()

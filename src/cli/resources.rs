@@ -1,6 +1,6 @@
 //! `akslint resources`: what the policies see, for writing policies and checking evaluation.
 
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::Args;
@@ -34,10 +34,7 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
             stdin_filename: args.stdin_filename.clone(),
             ..Default::default()
         },
-        || {
-            let mut s = String::new();
-            io::stdin().read_to_string(&mut s).map(|_| s)
-        },
+        super::read_stdin,
     )
     .into_diagnostic()?;
     let set = PolicySet::new(Vec::new()).map_err(miette::Report::new)?;

@@ -144,7 +144,7 @@ impl Workspace {
         let walked = discover::discover(
             &[root.to_string_lossy().into_owned()],
             &self.config.discover,
-            || Ok(String::new()),
+            || Ok(None),
         );
         let files = match walked {
             Ok(f) => f,
@@ -159,6 +159,8 @@ impl Workspace {
                 let size = match &f.origin {
                     Origin::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
                     Origin::Stdin(t) => t.len() as u64,
+                    Origin::Piped(b) => b.len() as u64,
+                    Origin::PipedOverLimit => 0,
                 };
                 (f, size)
             })

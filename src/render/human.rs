@@ -121,6 +121,12 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Without the file's text (unreadable, binary, not UTF-8) there is no snippet to carry
+        // the location, so the message does.
+        if self.window.is_none() {
+            let at = self.finding.span.start;
+            write!(f, "{}:{}:{}: ", self.finding.path, at.line, at.col)?;
+        }
         f.write_str(&self.finding.message)
     }
 }
