@@ -60,6 +60,9 @@ pub struct Options {
     pub today: Option<String>,
     /// Files findings may point into besides the inputs (the configuration file).
     pub extra_sources: Vec<(Arc<str>, Arc<str>)>,
+    /// Leave `RunResult::sources` empty: the output shows no source snippets, so each file's
+    /// text is freed as soon as the file is checked instead of living until the end of the run.
+    pub drop_sources: bool,
 }
 
 /// What kind of input a file turned out to be.
@@ -127,8 +130,13 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
         .with_max_len(1)
         .enumerate()
         .map(|(i, input)| {
-            catch_unwind(AssertUnwindSafe(|| process_file(i, input, set, opts)))
-                .unwrap_or_else(|panic| crashed(input, set, panic))
+            let mut outcome = catch_unwind(AssertUnwindSafe(|| process_file(i, input, set, opts)))
+                .unwrap_or_else(|panic| crashed(input, set, panic));
+            if opts.drop_sources {
+                outcome.text = None;
+                outcome.extra_texts.clear();
+            }
+            outcome
         })
         .collect();
 

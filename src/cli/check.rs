@@ -147,6 +147,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let opts = Options {
         input_format,
         helm_chart: args.helm_chart.clone(),
+        // Only the human format quotes the files.
+        drop_sources: args.format != OutputFormat::Human,
         ..prepared.opts
     };
     let pool = rayon::ThreadPoolBuilder::new()
