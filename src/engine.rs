@@ -178,6 +178,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
             .par_iter()
             .with_max_len(1)
             .map(|res| {
+                catch_unwind(AssertUnwindSafe(|| {
                 let mut raw = Vec::new();
                 let mut stats = vec![PolicyStats::default(); set.policies.len()];
                 let mut locator = Locator::default();
@@ -208,6 +209,24 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
                     })
                     .collect();
                 (findings, stats)
+                }))
+                .unwrap_or_else(|panic| {
+                    let mut findings = Vec::new();
+                    linter_finding(
+                        set,
+                        "AKL004",
+                        &paths[res.file],
+                        res.root.span,
+                        format!(
+                            "internal error while checking {} `{}` against other resources: {}; please report it",
+                            res.kind(),
+                            res.name().unwrap_or("(unnamed)"),
+                            panic_message(&*panic)
+                        ),
+                        &mut findings,
+                    );
+                    (findings, Vec::new())
+                })
             })
             .collect();
         drop(index);
@@ -258,12 +277,16 @@ fn sort_and_dedupe(findings: &mut Vec<Finding>) {
     findings.retain(|f| f.dedupe_key.as_ref().is_none_or(|k| seen.insert(k.clone())));
 }
 
-fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>) -> FileOutcome {
-    let what = panic
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into());
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>) -> FileOutcome {
+    let what = panic_message(&*panic);
     let mut findings = Vec::new();
     linter_finding(
         set,
@@ -414,6 +437,10 @@ fn mebibytes(bytes: u64) -> String {
 }
 
 fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> FileOutcome {
+    #[cfg(test)]
+    if input.display.ends_with("panic-in-process-file.yaml") {
+        panic!("injected by a test");
+    }
     let mut out = FileOutcome {
         summary: FileSummary {
             path: input.display.clone(),
@@ -1010,4 +1037,51 @@ fn arm_locations(
         });
     }
     (primary, related)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stdin(name: &str, text: &str) -> Input {
+        Input {
+            display: name.into(),
+            origin: Origin::Stdin(text.into()),
+            explicit: true,
+        }
+    }
+
+    #[test]
+    fn a_panic_in_one_file_is_an_akl004_finding_and_the_run_goes_on() {
+        let set = PolicySet::load(&[]).unwrap();
+        let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: i\n      securityContext:\n        privileged: true\n";
+        let inputs = [
+            stdin("a/panic-in-process-file.yaml", pod),
+            stdin("b/pod.yaml", pod),
+        ];
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|_| {}));
+        let result = run(&inputs, &set, &Options::default());
+        std::panic::set_hook(hook);
+        let crash: Vec<_> = result
+            .findings
+            .iter()
+            .filter(|f| &*f.id == "AKL004")
+            .collect();
+        assert_eq!(crash.len(), 1, "{:?}", result.findings);
+        assert_eq!(&*crash[0].path, "a/panic-in-process-file.yaml");
+        assert!(crash[0].message.contains("injected by a test"));
+        assert!(
+            result
+                .findings
+                .iter()
+                .any(|f| &*f.id == "POD001" && &*f.path == "b/pod.yaml")
+        );
+        assert!(
+            !result
+                .findings
+                .iter()
+                .any(|f| &*f.id == "POD001" && &*f.path == "a/panic-in-process-file.yaml")
+        );
+    }
 }
