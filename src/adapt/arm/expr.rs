@@ -102,6 +102,12 @@ pub enum Parsed {
 /// Nesting deeper than this is refused: expressions are parsed recursively.
 const MAX_DEPTH: usize = 64;
 
+/// The tallest expression tree accepted. Calls nest at most `MAX_DEPTH` deep, but a member or
+/// index chain (`x.a.b[0]…`) is parsed by a loop and adds a level per step, and everything that
+/// walks the tree afterwards (evaluation, printing, dropping) recurses: so the height is
+/// bounded too.
+const MAX_HEIGHT: u32 = 256;
+
 /// Classifies and parses one template string.
 pub fn parse_template_string(s: &str) -> Result<Parsed, ExprError> {
     if let Some(rest) = s.strip_prefix("[[") {
@@ -117,7 +123,7 @@ pub fn parse_template_string(s: &str) -> Result<Parsed, ExprError> {
         depth: 0,
     };
     p.skip_ws();
-    let e = p.expr()?;
+    let (e, _) = p.expr()?;
     p.skip_ws();
     if p.pos < p.chars.len() {
         return Err(p.error("unexpected text after the expression"));
@@ -167,14 +173,18 @@ impl Parser<'_> {
         }
     }
 
-    fn expr(&mut self) -> Result<Expr, ExprError> {
+    /// An expression and the height of its tree (a literal is 1).
+    fn expr(&mut self) -> Result<(Expr, u32), ExprError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(self.error("expression nested too deeply"));
         }
         let start = self.pos;
-        let mut e = self.primary()?;
+        let (mut e, mut height) = self.primary()?;
         loop {
+            if height > MAX_HEIGHT {
+                return Err(self.error("expression nested too deeply"));
+            }
             self.skip_ws();
             match self.peek() {
                 Some('.') => {
@@ -185,6 +195,7 @@ impl Parser<'_> {
                     }
                     self.skip_ws();
                     let name = self.identifier()?;
+                    height += 1;
                     e = Expr::Member {
                         target: Box::new(e),
                         name: name.into(),
@@ -194,12 +205,13 @@ impl Parser<'_> {
                 Some('[') => {
                     self.pos += 1;
                     self.skip_ws();
-                    let index = self.expr()?;
+                    let (index, index_height) = self.expr()?;
                     self.skip_ws();
                     if self.peek() != Some(']') {
                         return Err(self.error("expected `]`"));
                     }
                     self.pos += 1;
+                    height = height.max(index_height) + 1;
                     e = Expr::Index {
                         target: Box::new(e),
                         index: Box::new(index),
@@ -210,7 +222,10 @@ impl Parser<'_> {
             }
         }
         self.depth -= 1;
-        Ok(e)
+        if height > MAX_HEIGHT {
+            return Err(self.error("expression nested too deeply"));
+        }
+        Ok((e, height))
     }
 
     fn identifier(&mut self) -> Result<String, ExprError> {
@@ -227,7 +242,7 @@ impl Parser<'_> {
         Ok(self.chars[start..self.pos].iter().collect())
     }
 
-    fn primary(&mut self) -> Result<Expr, ExprError> {
+    fn primary(&mut self) -> Result<(Expr, u32), ExprError> {
         let start = self.pos;
         match self.peek() {
             Some('\'') => {
@@ -250,7 +265,7 @@ impl Parser<'_> {
                         }
                     }
                 }
-                Ok(Expr::Str(s.into(), self.range_from(start)))
+                Ok((Expr::Str(s.into(), self.range_from(start)), 1))
             }
             Some(c) if c.is_ascii_digit() || c == '-' => {
                 self.pos += 1;
@@ -260,9 +275,9 @@ impl Parser<'_> {
                 let text: String = self.chars[start..self.pos].iter().collect();
                 let range = self.range_from(start);
                 if let Ok(i) = text.parse::<i64>() {
-                    Ok(Expr::Int(i, range))
+                    Ok((Expr::Int(i, range), 1))
                 } else if let Ok(x) = text.parse::<f64>() {
-                    Ok(Expr::Float(x, range))
+                    Ok((Expr::Float(x, range), 1))
                 } else {
                     Err(self.error("malformed number"))
                 }
@@ -285,19 +300,22 @@ impl Parser<'_> {
                 if self.peek() != Some('(') {
                     let lower = name.to_ascii_lowercase();
                     if matches!(lower.as_str(), "true" | "false" | "null") {
-                        return Ok(Expr::Word(lower.into(), self.range_from(start)));
+                        return Ok((Expr::Word(lower.into(), self.range_from(start)), 1));
                     }
                     return Err(self.error("expected `(` after a function name"));
                 }
                 self.pos += 1;
                 let mut args = Vec::new();
+                let mut height = 1;
                 self.skip_ws();
                 if self.peek() == Some(')') {
                     self.pos += 1;
                 } else {
                     loop {
                         self.skip_ws();
-                        args.push(self.expr()?);
+                        let (arg, arg_height) = self.expr()?;
+                        height = height.max(arg_height + 1);
+                        args.push(arg);
                         self.skip_ws();
                         match self.peek() {
                             Some(',') => self.pos += 1,
@@ -309,11 +327,14 @@ impl Parser<'_> {
                         }
                     }
                 }
-                Ok(Expr::Call {
-                    name: name.into(),
-                    args,
-                    range: self.range_from(start),
-                })
+                Ok((
+                    Expr::Call {
+                        name: name.into(),
+                        args,
+                        range: self.range_from(start),
+                    },
+                    height,
+                ))
             }
             _ => Err(self.error("expected a string, number or function call")),
         }
@@ -391,5 +412,27 @@ mod tests {
         }
         let deep = format!("[{}1{}]", "f(".repeat(200), ")".repeat(200));
         assert!(parse_template_string(&deep).is_err());
+    }
+
+    #[test]
+    fn long_member_and_index_chains_are_refused_not_built() {
+        // A loop parses chains, but the tree they build is walked recursively afterwards.
+        for chain in [".a", "[0]", "['a']", ".a[0]"] {
+            let long = format!("[json('{{}}'){}]", chain.repeat(100_000));
+            let e = parse_template_string(&long).unwrap_err();
+            assert_eq!(e.message, "expression nested too deeply", "{chain}");
+            let ok = format!("[json('{{}}'){}]", chain.repeat(100));
+            assert!(parse_template_string(&ok).is_ok(), "{chain}");
+        }
+        // The height counts chains inside arguments and indexes too.
+        let arg = format!("x(){}", ".a".repeat(200));
+        assert!(parse_template_string(&format!("[f({arg})]")).is_ok());
+        let nested = format!("[f({arg}){}]", ".b".repeat(100));
+        assert!(parse_template_string(&nested).is_err());
+        let nested = format!("[f()[{arg}]{}]", ".b".repeat(100));
+        assert!(parse_template_string(&nested).is_err());
+        // Right at the limit: a call (1) with 255 members.
+        assert!(parse_expression(&format!("x(){}", ".a".repeat(255))).is_ok());
+        assert!(parse_expression(&format!("x(){}", ".a".repeat(256))).is_err());
     }
 }
