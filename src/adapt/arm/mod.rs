@@ -16,7 +16,7 @@ use eval::{Budget, TemplateScope};
 use params::ParameterFile;
 use template::Walker;
 
-use crate::model::{BicepSource, Node, Resource, Span};
+use crate::model::{BicepSource, Node, Resource, Span, Value};
 
 /// What one evaluation needs besides the template.
 #[derive(Debug, Default)]
@@ -49,6 +49,13 @@ pub fn load(
     bicep: Option<Arc<BicepSource>>,
 ) -> Loaded {
     let mut loaded = Loaded::default();
+    // Detection only hands over objects with a template `$schema`; `--input-format arm`
+    // hands over every JSON document, and one that cannot be a template must not pass as an
+    // empty one.
+    if let Some(problem) = not_a_template(template) {
+        loaded.errors.push((template.span, problem));
+        return loaded;
+    }
     let budget = Budget::default();
     let runs: Vec<Option<&ParameterFile>> = if parameter_files.is_empty() {
         vec![None]
@@ -86,4 +93,63 @@ pub fn load(
     loaded.exceeded = budget.exceeded.get();
     loaded.unknown_functions = budget.unknown_functions.into_inner().into_iter().collect();
     loaded
+}
+
+/// Why `root` cannot be an ARM template: not an object, or an object with neither `$schema`
+/// nor `resources`.
+fn not_a_template(root: &Node) -> Option<String> {
+    let found = match &root.value {
+        Value::Map(_) => {
+            if root.get("$schema").is_some() || root.get("resources").is_some() {
+                return None;
+            }
+            "an object with neither"
+        }
+        Value::Seq(_) => "an array",
+        Value::Str(_) => "a string",
+        Value::Int(_) | Value::Float(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+        Value::Unknown => "an unknown value",
+    };
+    Some(format!(
+        "not an ARM template: expected a JSON object with `$schema` or `resources`, found {found}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Pos;
+    use crate::source::{Limits, LineIndex, json};
+
+    fn load_text(text: &str) -> Loaded {
+        let lines = LineIndex::new(text);
+        let root = json::load(text, &lines, Limits::default())
+            .unwrap()
+            .unwrap();
+        load(0, "t.json", &root, &[], None)
+    }
+
+    #[test]
+    fn a_document_that_is_not_a_template_is_an_error_not_an_empty_template() {
+        for (text, found) in [
+            ("null\n", "found null"),
+            ("[]", "found an array"),
+            ("[{\"resources\": []}]", "found an array"),
+            ("{\"name\": \"x\"}", "found an object with neither"),
+        ] {
+            let loaded = load_text(text);
+            assert!(loaded.resources.is_empty());
+            let [(span, message)] = &loaded.errors[..] else {
+                panic!("{text}: {:?}", loaded.errors)
+            };
+            assert_eq!(span.start, Pos::new(1, 1), "{text}");
+            assert!(message.starts_with("not an ARM template"), "{message}");
+            assert!(message.ends_with(found), "{text}: {message}");
+        }
+        // A template without `$schema` (forced) or without resources is still a template.
+        assert!(load_text("{\"resources\": []}").errors.is_empty());
+        assert!(load_text("{\"$schema\": \"x\"}").errors.is_empty());
+    }
 }

@@ -42,7 +42,18 @@ pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
                 return loaded;
             }
         }
-        None => return loaded,
+        // Only a plan forced with `--input-format tfplan` gets here without it.
+        None => {
+            loaded.problems.push((
+                plan.span,
+                format!(
+                    "not a Terraform plan: expected a JSON object with `format_version` \
+                     (`terraform show -json` output), found {}",
+                    json_type(&plan.value)
+                ),
+            ));
+            return loaded;
+        }
     }
     let changes: HashMap<&str, &Node> = plan
         .get("resource_changes")
@@ -117,6 +128,19 @@ pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
     }
     loaded.resources.sort_by_key(|r| r.root.span.start);
     loaded
+}
+
+/// What a JSON value is, for messages: "an array", "null".
+pub(crate) fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Map(_) => "an object without one",
+        Value::Seq(_) => "an array",
+        Value::Str(_) => "a string",
+        Value::Int(_) | Value::Float(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Null => "null",
+        Value::Unknown => "an unknown value",
+    }
 }
 
 /// Bounded by the JSON loader's depth limit.
@@ -346,6 +370,31 @@ pub fn redact(text: &str, spans: &[Span]) -> String {
 mod tests {
     use super::*;
     use crate::model::Pos;
+
+    #[test]
+    fn a_document_that_is_not_a_plan_is_a_problem_not_an_empty_plan() {
+        use crate::source::{Limits, LineIndex, json};
+        for (text, found) in [
+            ("null\n", "found null"),
+            ("[]", "found an array"),
+            ("[{\"format_version\": \"1.2\"}]", "found an array"),
+            ("{\"planned_values\": {}}", "found an object without one"),
+        ] {
+            let lines = LineIndex::new(text);
+            let root = json::load(text, &lines, Limits::default())
+                .unwrap()
+                .unwrap();
+            let sources = source::SourceIndex::default();
+            let loaded = load(0, &root, &sources);
+            assert!(loaded.resources.is_empty());
+            let [(span, message)] = &loaded.problems[..] else {
+                panic!("{text}: {:?}", loaded.problems)
+            };
+            assert_eq!(span.start, Pos::new(1, 1), "{text}");
+            assert!(message.starts_with("not a Terraform plan"), "{message}");
+            assert!(message.ends_with(found), "{text}: {message}");
+        }
+    }
 
     #[test]
     fn redaction_keeps_quotes_and_positions() {
