@@ -2,7 +2,10 @@
 
 use jsonc_parser::ast;
 
-use super::{Limits, LineIndex};
+use super::detect::{JsonKind, classify_json, is_kubernetes_object};
+use super::{
+    Brackets, DuplicateKey, Limits, LineIndex, dedupe_entries, first_level_past, has_duplicate_key,
+};
 use crate::model::{Entry, Node, Pos, Span, Value};
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -11,18 +14,76 @@ pub enum JsonError {
     Syntax { pos: Pos, message: String },
     #[error("nesting deeper than {limit} levels")]
     TooDeep { pos: Pos, limit: usize },
+    /// In a document whose consumer rejects duplicates (Kubernetes, Azure); `pos` is the
+    /// second key.
+    #[error(
+        "duplicate key `{key}` (first at line {first_line}); {rejected_by} rejects the document"
+    )]
+    DuplicateKey {
+        pos: Pos,
+        key: String,
+        first_line: u32,
+        rejected_by: &'static str,
+    },
 }
 
 impl JsonError {
     pub fn pos(&self) -> Pos {
         match self {
-            JsonError::Syntax { pos, .. } | JsonError::TooDeep { pos, .. } => *pos,
+            JsonError::Syntax { pos, .. }
+            | JsonError::TooDeep { pos, .. }
+            | JsonError::DuplicateKey { pos, .. } => *pos,
         }
     }
 }
 
+/// One JSON document and the duplicate keys met in it (in text order; the last value of a
+/// duplicated key is the one kept, as Kubernetes' and Azure's decoders would if they allowed
+/// them).
+#[derive(Debug, Default)]
+pub struct JsonDocument {
+    /// `None` for an empty (or comment-only) text.
+    pub root: Option<Node>,
+    pub duplicates: Vec<DuplicateKey>,
+}
+
 /// Parses one JSON document. An empty (or comment-only) text gives `Ok(None)`.
+///
+/// A duplicate key is an error (at the second key) in a Kubernetes object, an ARM template and
+/// an ARM parameters file, which the API server and Azure refuse; other JSON (`package.json`)
+/// keeps the last value silently. [`load_document`] returns the duplicates instead.
 pub fn load(text: &str, lines: &LineIndex, limits: Limits) -> Result<Option<Node>, JsonError> {
+    let doc = load_document(text, lines, limits)?;
+    if let (Some(root), Some(dup)) = (&doc.root, doc.duplicates.first())
+        && let Some(rejected_by) = rejects_duplicates(root)
+    {
+        return Err(JsonError::DuplicateKey {
+            pos: dup.second.start,
+            key: dup.key.clone(),
+            first_line: dup.first.start.line,
+            rejected_by,
+        });
+    }
+    Ok(doc.root)
+}
+
+/// Who refuses `root` when it has a duplicate key.
+fn rejects_duplicates(root: &Node) -> Option<&'static str> {
+    if is_kubernetes_object(root) {
+        return Some("Kubernetes");
+    }
+    match classify_json(root) {
+        JsonKind::ArmTemplate | JsonKind::ArmParameters => Some("Azure"),
+        _ => None,
+    }
+}
+
+/// Parses one JSON document, returning its duplicate keys rather than refusing them.
+pub fn load_document(
+    text: &str,
+    lines: &LineIndex,
+    limits: Limits,
+) -> Result<JsonDocument, JsonError> {
     let options = jsonc_parser::ParseOptions {
         allow_comments: true,
         allow_loose_object_property_names: false,
@@ -34,33 +95,47 @@ pub fn load(text: &str, lines: &LineIndex, limits: Limits) -> Result<Option<Node
         ..Default::default()
     };
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options).map_err(|e| {
-        let pos = lines.pos(text, e.range().start);
         match e.kind() {
-            jsonc_parser::errors::ParseErrorKind::NestingDepthExceeded => JsonError::TooDeep {
-                pos,
-                limit: limits.max_depth,
-            },
+            jsonc_parser::errors::ParseErrorKind::NestingDepthExceeded => {
+                // jsonc-parser's own cap (512) is deeper than ours: point at our limit, as
+                // the conversion below does for shallower documents.
+                let at = first_level_past(text, 0, 0, limits.max_depth, Brackets::Json)
+                    .unwrap_or(e.range().start);
+                JsonError::TooDeep {
+                    pos: lines.pos(text, at),
+                    limit: limits.max_depth,
+                }
+            }
             kind => JsonError::Syntax {
-                pos,
+                pos: lines.pos(text, e.range().start),
                 message: kind.to_string(),
             },
         }
     })?;
     let Some(value) = parsed.value else {
-        return Ok(None);
+        return Ok(JsonDocument::default());
     };
-    let conv = Converter {
+    let mut conv = Converter {
         text,
         lines,
         limit: limits.max_depth,
+        duplicates: Vec::new(),
     };
-    conv.node(&value, 0).map(Some)
+    let root = conv.node(&value, 0)?;
+    let mut duplicates = conv.duplicates;
+    // Found inner objects first; report in text order.
+    duplicates.sort_by_key(|d| d.second.start);
+    Ok(JsonDocument {
+        root: Some(root),
+        duplicates,
+    })
 }
 
 struct Converter<'t> {
     text: &'t str,
     lines: &'t LineIndex,
     limit: usize,
+    duplicates: Vec<DuplicateKey>,
 }
 
 impl Converter<'_> {
@@ -72,7 +147,7 @@ impl Converter<'_> {
     }
 
     // Recursion is bounded by `limit` (and jsonc-parser's own depth cap), so the stack is safe.
-    fn node(&self, v: &ast::Value<'_>, depth: usize) -> Result<Node, JsonError> {
+    fn node(&mut self, v: &ast::Value<'_>, depth: usize) -> Result<Node, JsonError> {
         let (value, range) = match v {
             ast::Value::StringLit(s) => (Value::Str(s.value.as_ref().into()), s.range),
             ast::Value::NumberLit(n) => (number(n.value), n.range),
@@ -100,6 +175,9 @@ impl Converter<'_> {
                         key_span: self.span(key_range),
                         value: self.node(&p.value, depth + 1)?,
                     });
+                }
+                if has_duplicate_key(&entries) {
+                    entries = dedupe_entries(entries, &mut self.duplicates);
                 }
                 (Value::Map(entries), o.range)
             }
@@ -139,6 +217,66 @@ mod tests {
         assert_eq!(a.key_span.start, Pos::new(3, 3));
         assert_eq!(a.value.as_seq().unwrap()[1].span.start, Pos::new(3, 12));
         assert!(n.get("b").unwrap().get("c").unwrap().is_null());
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_where_kubernetes_or_azure_would() {
+        let pod = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\",\n \"metadata\": {\"name\": \"a\", \"name\": \"b\"}}";
+        let lines = LineIndex::new(pod);
+        let e = load(pod, &lines, Limits::default()).unwrap_err();
+        assert_eq!(e.pos(), Pos::new(2, 28));
+        assert_eq!(
+            e.to_string(),
+            "duplicate key `name` (first at line 2); Kubernetes rejects the document"
+        );
+        // The document itself keeps the last value, in the first one's place.
+        let doc = load_document(pod, &lines, Limits::default()).unwrap();
+        let meta = doc.root.unwrap();
+        let meta = meta.get("metadata").unwrap().as_map().unwrap();
+        assert_eq!(meta.len(), 1);
+        assert_eq!(meta[0].value.as_str(), Some("b"));
+        assert_eq!(doc.duplicates.len(), 1);
+
+        let arm = "{\"$schema\": \"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#\", \"resources\": [], \"resources\": []}";
+        let lines = LineIndex::new(arm);
+        let e = load(arm, &lines, Limits::default()).unwrap_err();
+        assert!(e.to_string().contains("Azure rejects"), "{e}");
+
+        // Not Kubernetes or Azure: not ours to judge; the last value wins.
+        let other = "{\"name\": \"a\", \"name\": \"b\"}";
+        let lines = LineIndex::new(other);
+        let n = load(other, &lines, Limits::default()).unwrap().unwrap();
+        assert_eq!(n.get_str("name"), Some("b"));
+
+        // Large objects take the hashed path; the first repeat in the text is reported.
+        let mut big: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {i}")).collect();
+        big.push("\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\"".into());
+        big.push("\"k3\": 0".into());
+        big.push("\"k1\": 0".into());
+        let big = format!("{{{}}}", big.join(",\n"));
+        let lines = LineIndex::new(&big);
+        let e = load(&big, &lines, Limits::default()).unwrap_err();
+        assert_eq!(e.pos(), Pos::new(42, 1), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("duplicate key `k3` (first at line 4)")
+        );
+    }
+
+    #[test]
+    fn too_deep_points_at_the_first_level_past_the_limit() {
+        for depth in [257, 300, 512, 513, 100_000] {
+            let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+            let lines = LineIndex::new(&text);
+            let e = load(&text, &lines, Limits::default()).unwrap_err();
+            assert!(
+                matches!(e, JsonError::TooDeep { limit: 256, .. }),
+                "{depth}"
+            );
+            assert_eq!(e.pos(), Pos::new(1, 257), "{depth}");
+        }
+        let text = format!("{}1{}", "[".repeat(256), "]".repeat(256));
+        assert!(load(&text, &LineIndex::new(&text), Limits::default()).is_ok());
     }
 
     #[test]

@@ -5,12 +5,12 @@
 //! merge keys as go-yaml does, and records duplicate keys instead of failing on them.
 
 use std::borrow::Cow;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
 
-use super::Limits;
 use super::scalar::{self, Schema};
+use super::{Brackets, Limits, dedupe_entries, first_level_past, has_duplicate_key};
 use crate::model::{Entry, Node, Pos, Span, Value};
 
 /// Everything read from one YAML stream; `error` is set when reading stopped early, and the
@@ -22,12 +22,7 @@ pub struct YamlStream {
     pub error: Option<LoadError>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct DuplicateKey {
-    pub key: String,
-    pub first: Span,
-    pub second: Span,
-}
+pub use super::DuplicateKey;
 
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum LoadError {
@@ -85,6 +80,8 @@ struct Builder {
     alias_nodes: usize,
     docs: Vec<Node>,
     duplicates: Vec<DuplicateKey>,
+    /// Character index where the last event received ends.
+    last_end: usize,
 }
 
 /// Loads every document of a YAML stream.
@@ -97,6 +94,7 @@ pub fn load(text: &str, schema: Schema, limits: Limits) -> YamlStream {
         alias_nodes: 0,
         docs: Vec::new(),
         duplicates: Vec::new(),
+        last_end: 0,
     };
     let error = b.run(text).err();
     YamlStream {
@@ -113,7 +111,7 @@ impl Builder {
                 // saphyr-parser's own cap on flow nesting: a limit, not a syntax error.
                 if e.info().contains("recursion limit") {
                     LoadError::TooDeep {
-                        pos: pos(e.marker()),
+                        pos: self.past_limit(text).unwrap_or_else(|| pos(e.marker())),
                         limit: self.limits.max_depth,
                     }
                 } else {
@@ -124,6 +122,7 @@ impl Builder {
                 }
             })?;
             let sp = span(&ev_span);
+            self.last_end = ev_span.end.index();
             match event {
                 Event::DocumentStart(_) => self.anchors.clear(),
                 Event::Scalar(text, style, anchor, tag) => {
@@ -209,6 +208,35 @@ impl Builder {
         Ok(())
     }
 
+    /// Where nesting first goes past the limit, when saphyr-parser stopped on its own cap
+    /// (256 nested flow collections, which it reports at the 256th however deep the block
+    /// nesting around them is, and which it may meet while looking ahead, before the events
+    /// of the collections that enclose it). The text after the last event received is
+    /// scanned from the depth reached there.
+    #[cold]
+    fn past_limit(&self, text: &str) -> Option<Pos> {
+        let from = if text.is_ascii() {
+            self.last_end.min(text.len())
+        } else {
+            text.char_indices()
+                .nth(self.last_end)
+                .map_or(text.len(), |(b, _)| b)
+        };
+        let at = first_level_past(
+            text,
+            from,
+            self.stack.len(),
+            self.limits.max_depth,
+            Brackets::YamlFlow,
+        )?;
+        let before = &text[..at];
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        Some(Pos::new(
+            before.matches('\n').count() as u32 + 1,
+            before[line_start..].chars().count() as u32 + 1,
+        ))
+    }
+
     fn finish(&mut self, frame: Frame, end: Span) -> (Node, usize) {
         match frame {
             Frame::Seq {
@@ -238,29 +266,10 @@ impl Builder {
 
     /// Records duplicate keys and keeps the last value, as go-yaml v2 does.
     fn dedupe(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
-        let dup_at = if entries.len() <= 16 {
-            (1..entries.len()).any(|i| entries[..i].iter().any(|e| e.key == entries[i].key))
-        } else {
-            let mut seen = HashSet::with_capacity(entries.len());
-            !entries.iter().all(|e| seen.insert(&*e.key))
-        };
-        if !dup_at {
+        if !has_duplicate_key(&entries) {
             return entries;
         }
-        let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
-        for e in entries {
-            if let Some(prev) = out.iter_mut().find(|p| p.key == e.key) {
-                self.duplicates.push(DuplicateKey {
-                    key: e.key.to_string(),
-                    first: prev.key_span,
-                    second: e.key_span,
-                });
-                *prev = e;
-            } else {
-                out.push(e);
-            }
-        }
-        out
+        dedupe_entries(entries, &mut self.duplicates)
     }
 
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
@@ -422,6 +431,33 @@ mod tests {
             s.error,
             Some(LoadError::TooDeep { limit: 256, .. })
         ));
+    }
+
+    #[test]
+    fn deep_flow_nesting_points_at_the_first_level_past_the_limit() {
+        let at = |text: &str| match load(text, Schema::Yaml11, Limits::default()).error {
+            Some(LoadError::TooDeep { pos, limit: 256 }) => pos,
+            e => panic!("{e:?}"),
+        };
+        // saphyr-parser stops at the 256th flow level itself.
+        let seq = format!("{}{}", "[".repeat(300), "]".repeat(300));
+        assert_eq!(at(&seq), Pos::new(1, 257));
+        let map = format!("{}1{}", "{a: ".repeat(300), "}".repeat(300));
+        assert_eq!(at(&map), Pos::new(1, 4 * 256 + 1));
+        // Inside block nesting: level 257 is a shallower flow level.
+        let block = format!("a:\n  b:\n    - {}\n", "[".repeat(300));
+        assert_eq!(at(&block), Pos::new(3, 7 + 254 - 1));
+        // Strings, comments and multi-line flow on the way.
+        let mixed = format!(
+            "k: [\n  '[[', \"]]\", # ]]]\n  {}{}\n",
+            "[".repeat(200),
+            "{x: é, y: ".repeat(100)
+        );
+        assert_eq!(at(&mixed), Pos::new(3, 3 + 200 + 10 * 54));
+        // Exactly 256 levels is within the limit, but saphyr-parser cannot read it: it is
+        // refused where saphyr-parser stopped.
+        let exact = format!("{}{}", "[".repeat(256), "]".repeat(256));
+        assert_eq!(at(&exact), Pos::new(1, 256));
     }
 
     #[test]
