@@ -44,6 +44,23 @@ pub struct DiscoverOptions {
 pub enum DiscoverError {
     #[error("{0}: no such file or directory")]
     NotFound(String),
+    #[error(
+        "{path}: no such file or directory (a symbolic link to `{target}`, which does not exist)"
+    )]
+    DanglingLink { path: String, target: String },
+    /// A FIFO, socket or device: never opened (a FIFO without a writer would block).
+    #[error(
+        "{path}: is not a regular file ({kind}); akslint reads files, directories and `-` (standard input){hint}"
+    )]
+    NotRegular {
+        path: String,
+        kind: &'static str,
+        hint: &'static str,
+    },
+    #[error("{path}: symbolic link loop ({error})")]
+    LinkLoop { path: String, error: std::io::Error },
+    #[error("{path}: {error}")]
+    Io { path: String, error: std::io::Error },
     #[error("invalid glob `{0}`: {1}")]
     Glob(String, String),
     #[error("cannot read standard input: {0}")]
@@ -78,10 +95,21 @@ pub fn discover(
             continue;
         }
         let path = Path::new(p);
-        if path.is_file() {
+        let meta = std::fs::metadata(path);
+        if meta.as_ref().is_ok_and(std::fs::Metadata::is_file) {
             out.push(file_input(path, true));
-        } else if path.is_dir() {
+        } else if meta.as_ref().is_ok_and(std::fs::Metadata::is_dir) {
+            // A directory named but unreadable is an error like a missing one; deeper in the
+            // walk it is a warning (see `walk_error`).
+            if let Err(error) = std::fs::read_dir(path) {
+                return Err(DiscoverError::Io {
+                    path: p.clone(),
+                    error,
+                });
+            }
             walk(path, opts.no_ignore, None, &mut out);
+        } else if let Ok(m) = &meta {
+            return Err(not_regular(p, m.file_type()));
         } else if p.contains(['*', '?', '[', '{']) {
             let base = glob_base(p);
             let glob = GlobBuilder::new(p.strip_prefix("./").unwrap_or(p))
@@ -91,7 +119,10 @@ pub fn discover(
                 .compile_matcher();
             walk(&base, opts.no_ignore, Some(&glob), &mut out);
         } else {
-            return Err(DiscoverError::NotFound(p.clone()));
+            return Err(missing(
+                p,
+                meta.expect_err("neither a file nor a directory"),
+            ));
         }
     }
     if let Some(ex) = exclude {
@@ -108,6 +139,83 @@ pub fn discover(
     out.sort_by(|a, b| a.display.cmp(&b.display).then(b.explicit.cmp(&a.explicit)));
     out.dedup_by(|a, b| a.display == b.display);
     Ok(out)
+}
+
+/// A named path that is neither a file nor a directory (never opened).
+fn not_regular(path: &str, t: std::fs::FileType) -> DiscoverError {
+    #[cfg(unix)]
+    let kind = {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            "a FIFO or pipe"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_char_device() {
+            "a character device"
+        } else if t.is_block_device() {
+            "a block device"
+        } else {
+            "a special file"
+        }
+    };
+    #[cfg(not(unix))]
+    let kind = {
+        let _ = t;
+        "a special file"
+    };
+    let hint = if kind == "a FIFO or pipe" {
+        "; to lint a command's output, pipe it: `… | akslint check - --stdin-filename out.yaml`"
+    } else {
+        ""
+    };
+    DiscoverError::NotRegular {
+        path: path.to_string(),
+        kind,
+        hint,
+    }
+}
+
+/// Why a named path cannot be read (its `metadata` failed with `error`).
+fn missing(path: &str, error: std::io::Error) -> DiscoverError {
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if error.kind() == std::io::ErrorKind::NotFound {
+        return match std::fs::read_link(path) {
+            Ok(target) if link => DiscoverError::DanglingLink {
+                path: path.to_string(),
+                target: target.to_string_lossy().into_owned(),
+            },
+            _ => DiscoverError::NotFound(path.to_string()),
+        };
+    }
+    if is_link_loop(&error) {
+        return DiscoverError::LinkLoop {
+            path: path.to_string(),
+            error,
+        };
+    }
+    DiscoverError::Io {
+        path: path.to_string(),
+        error,
+    }
+}
+
+/// ELOOP (`io::ErrorKind::FilesystemLoop` is not stable yet).
+fn is_link_loop(e: &std::io::Error) -> bool {
+    let eloop = if cfg!(any(target_os = "linux", target_os = "android")) {
+        40
+    } else if cfg!(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "netbsd",
+        target_os = "dragonfly"
+    )) {
+        62
+    } else {
+        return false;
+    };
+    e.raw_os_error() == Some(eloop)
 }
 
 fn build_set(globs: &[String]) -> Result<Option<globset::GlobSet>, DiscoverError> {
@@ -208,7 +316,15 @@ fn walk(root: &Path, no_ignore: bool, glob: Option<&globset::GlobMatcher>, out: 
                 && SKIP_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
         })
         .build();
-    for entry in walker.flatten() {
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                walk_error(&e);
+                continue;
+            }
+        };
+        // Symbolic links (not followed), FIFOs, sockets and devices are not inputs.
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             continue;
         }
@@ -223,5 +339,100 @@ fn walk(root: &Path, no_ignore: bool, glob: Option<&globset::GlobMatcher>, out: 
             continue;
         }
         out.push(file_input(path, false));
+    }
+}
+
+/// A directory the walk could not read hides its files: say so on stderr (the run goes on).
+/// Entries gone since they were listed are not worth a word; a broken ignore file is.
+fn walk_error(e: &ignore::Error) {
+    if e.io_error()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+    {
+        return;
+    }
+    eprintln!("akslint: warning: {}", walk_error_message(e));
+}
+
+fn walk_error_message(e: &ignore::Error) -> String {
+    fn path_of(e: &ignore::Error) -> Option<&Path> {
+        match e {
+            ignore::Error::WithPath { path, .. } => Some(path),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            _ => None,
+        }
+    }
+    // The OS error itself, without walkdir's "IO error for operation on PATH:" around it.
+    let io = e.io_error().map(|io| {
+        io.get_ref()
+            .and_then(std::error::Error::source)
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .unwrap_or(io)
+    });
+    match (path_of(e), io) {
+        (Some(path), Some(io)) if path.is_dir() => format!(
+            "cannot read directory {}: {io}; the files in it were not checked",
+            display_path(path)
+        ),
+        (Some(path), Some(io)) => format!("cannot read {}: {io}", display_path(path)),
+        _ => e.to_string(),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn named(path: &Path) -> String {
+        let p = path.to_string_lossy().into_owned();
+        match discover(
+            std::slice::from_ref(&p),
+            &DiscoverOptions::default(),
+            || Ok(Default::default()),
+        ) {
+            Ok(found) => format!("found {}", found.len()),
+            Err(e) => e.to_string().replace(&p, "P"),
+        }
+    }
+
+    #[test]
+    fn named_special_files_and_links_say_what_they_are() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        symlink("a.yaml", d.join("b.yaml")).unwrap();
+        symlink("b.yaml", d.join("a.yaml")).unwrap();
+        symlink("missing.yaml", d.join("gone.yaml")).unwrap();
+        assert!(
+            named(&d.join("a.yaml")).starts_with("P: symbolic link loop ("),
+            "{}",
+            named(&d.join("a.yaml"))
+        );
+        assert_eq!(
+            named(&d.join("gone.yaml")),
+            "P: no such file or directory (a symbolic link to `missing.yaml`, which does not exist)"
+        );
+        assert_eq!(
+            named(&d.join("nothing.yaml")),
+            "P: no such file or directory"
+        );
+        // A character device, if /dev/zero is one here (sandboxes may differ).
+        let zero = Path::new("/dev/zero");
+        if std::fs::metadata(zero).is_ok_and(|m| {
+            use std::os::unix::fs::FileTypeExt;
+            m.file_type().is_char_device()
+        }) {
+            assert!(named(zero).starts_with("P: is not a regular file (a character device)"));
+        }
+        let fifo = d.join("pipe.yaml");
+        if std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            // Never opened: this would block without a writer.
+            assert!(named(&fifo).starts_with("P: is not a regular file (a FIFO or pipe)"));
+        }
     }
 }
