@@ -222,9 +222,18 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         color,
         version: akslint::VERSION,
     };
+    let quiet_human = args.quiet && args.format == OutputFormat::Human;
+    if to_stdout && !quiet_human {
+        // Streamed: a report of 100,000 findings need not sit in memory whole.
+        let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+        render::render(args.format, &ctx, &mut out).into_diagnostic()?;
+        out.flush().into_diagnostic()?;
+    }
     let mut buf = Vec::new();
-    render::render(args.format, &ctx, &mut buf).into_diagnostic()?;
-    if args.quiet && args.format == OutputFormat::Human {
+    if !to_stdout || quiet_human {
+        render::render(args.format, &ctx, &mut buf).into_diagnostic()?;
+    }
+    if quiet_human {
         // Findings without the summary line (the last line).
         let body = buf.len().saturating_sub(1);
         buf.truncate(
@@ -236,7 +245,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     }
     match &args.output {
         Some(path) => write_atomic(path, &buf)?,
-        None => io::stdout().lock().write_all(&buf).into_diagnostic()?,
+        None if quiet_human => io::stdout().lock().write_all(&buf).into_diagnostic()?,
+        None => {}
     }
     if args.statistics {
         let human = matches!(args.format, OutputFormat::Human | OutputFormat::Concise) && to_stdout;
@@ -292,10 +302,31 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+    let mut builder = tempfile::Builder::new();
+    // The report gets the mode `File::create` would give it (0666 less the umask) rather than
+    // the temporary file's private 0600, which a later CI step running as another user could
+    // not read; an existing report keeps its own mode.
+    #[cfg(unix)]
+    let existing = {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+        std::fs::metadata(path)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map(|m| m.permissions())
+    };
+    let mut tmp = builder
+        .tempfile_in(dir)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write {}", path.display()))?;
     tmp.write_all(bytes).into_diagnostic()?;
+    #[cfg(unix)]
+    if let Some(mode) = existing {
+        tmp.as_file()
+            .set_permissions(mode)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    }
     tmp.persist(path)
         .map_err(|e| e.error)
         .into_diagnostic()
