@@ -23,7 +23,7 @@ use common::{Run, write};
 /// Generous bound for a run in a debug build on a loaded 2-core machine.
 const LIMIT: Duration = Duration::from_secs(20);
 
-/// The limit `src/engine.rs` documents as `MAX_FILE_BYTES` (README: "files over 100 MB").
+/// The limit `src/engine.rs` documents as `MAX_FILE_BYTES` (README: "over 100 MiB").
 const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
 
 const PRIVILEGED_POD: &str = "apiVersion: v1
@@ -617,7 +617,7 @@ fn alias_bombs_and_deep_nesting_are_refused_in_bounded_time_and_memory() {
     write(d, "flow.yaml", format!("{}\n", nested(100_000, "")));
     write(d, "deep.json", format!("{}\n", nested(100_000, "1")));
     let cases = [
-        // (file, line, column or 0 when tests/cli.rs or an ignored test pins it, message)
+        // (file, line, column or 0 when tests/cli.rs or a test below pins it, message)
         ("bomb.yaml", 12, 10, "alias expansion exceeds 1000000 nodes"),
         (
             "multibomb.yaml",
@@ -661,10 +661,10 @@ fn alias_bombs_and_deep_nesting_are_refused_in_bounded_time_and_memory() {
     }
 }
 
-/// Block nesting and JSON up to ~500 levels point at the first level past 256; deeper JSON
-/// points wherever jsonc-parser's own cap stopped it (the 513th `[`).
+/// JSON points at the first level past 256 however deep it goes: jsonc-parser's own cap stops
+/// parsing at 512 levels (it used to be reported there, the 513th `[`), and the loader then
+/// finds level 257 itself.
 #[test]
-#[ignore = "bug: JSON nested >512 deep reports AKL003 at jsonc-parser's cap (col 513), not level 257"]
 fn deep_json_points_at_the_first_level_past_the_limit() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
@@ -689,8 +689,9 @@ fn deep_json_points_at_the_first_level_past_the_limit() {
     );
 }
 
+/// saphyr-parser stops at its 256th nested flow collection (it used to be reported there, one
+/// level early); block YAML was always right.
 #[test]
-#[ignore = "bug: flow YAML nested too deep reports AKL003 one level early (the 256th bracket)"]
 fn deep_flow_yaml_points_at_the_first_level_past_the_limit() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
@@ -777,11 +778,11 @@ fn arm_expression_nested_10000_deep_is_akl001_at_its_string() {
     assert!(t.elapsed < Duration::from_secs(10), "{:?}", t.elapsed);
 }
 
-/// `[json('{}').a.a.a…]` and `[createArray(1)[0][0]…]`: the parser's depth limit counts nested
-/// calls, not member/index chains, so a long chain builds a deep tree that overflows the stack
-/// (release: 100,000 links, a 200 KB string; debug: 30,000). The whole run aborts.
+/// `[json('{}').a.a.a…]` and `[createArray(1)[0][0]…]`: the parser's depth limit used to count
+/// nested calls only, so a long chain built a deep tree whose evaluation and drop overflowed
+/// the stack and aborted the whole run (release: 100,000 links, a 200 KB string; debug:
+/// 30,000). The expression tree's height is bounded now, chains included.
 #[test]
-#[ignore = "bug: a long ARM member/index chain overflows the stack and aborts the whole run"]
 fn long_arm_member_and_index_chains_do_not_overflow_the_stack() {
     for (name, expr) in [
         ("member", format!("[json('{{}}'){}]", ".a".repeat(100_000))),
@@ -851,9 +852,9 @@ fn json_that_is_null_or_an_array_is_skipped_with_a_notice() {
 }
 
 /// README: `--input-format tfplan` / `arm`: "every JSON input is a plan / a template". A JSON
-/// `null` or array forced to be one is checked as an empty plan: exit 0, no finding, no notice.
+/// `null` or array forced to be one used to be checked as an empty plan: exit 0, no finding,
+/// no notice.
 #[test]
-#[ignore = "bug: --input-format tfplan/arm on JSON null or an array is a silent pass (0 resources)"]
 fn forced_plan_or_template_that_is_not_an_object_is_not_a_silent_pass() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
@@ -882,9 +883,9 @@ fn forced_plan_or_template_that_is_not_an_object_is_not_a_silent_pass() {
 }
 
 /// Kubernetes rejects duplicate fields in JSON manifests as in YAML ones (strict decoding);
-/// README: "duplicate mapping key → AKL001 (at the second key)". JSON keeps the last silently.
+/// README: "duplicate mapping key → AKL001 (at the second key)". JSON used to keep the last
+/// silently.
 #[test]
-#[ignore = "bug: duplicate keys in a JSON Kubernetes manifest are not reported (YAML ones are)"]
 fn duplicate_keys_in_a_json_manifest_are_akl001_at_the_second_key() {
     let tmp = tempfile::tempdir().unwrap();
     let text = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",\"name\":\"b\"},\n\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}\n";
@@ -1324,10 +1325,9 @@ mod unix {
         );
     }
 
-    /// Today both say "no such file or directory" although the FIFO exists and the link loop
+    /// Both used to say "no such file or directory" although the FIFO exists and the link loop
     /// is a link loop.
     #[test]
-    #[ignore = "bug: a named FIFO or symlink loop is reported as `no such file or directory`"]
     fn named_fifo_and_symlink_loop_errors_say_what_is_wrong() {
         let tmp = loops();
         let d = tmp.path();
@@ -1377,9 +1377,9 @@ mod unix {
     }
 
     /// A directory the walk cannot list hides its files: that must not be a silent pass
-    /// (a finding or at least a notice naming it). Only observable without root.
+    /// (a finding or at least a notice naming it: today a warning on stderr). Only observable
+    /// without root.
     #[test]
-    #[ignore = "bug: a walked directory that cannot be read is skipped silently (non-root only)"]
     fn unreadable_directory_in_a_walk_is_not_skipped_silently() {
         let tmp = tempfile::tempdir().unwrap();
         let d = tmp.path();
@@ -1404,11 +1404,11 @@ mod unix {
         }
     }
 
-    /// `--output` writes through a temporary file (mode 0600) renamed into place, so the
-    /// report ends up 0600 instead of what the umask gives (0644 under 022) — a later CI step
-    /// running as another user cannot read the SARIF — and an existing report loses its mode.
+    /// `--output` writes through a temporary file renamed into place; the temporary file used
+    /// to be created 0600, so the report ended up 0600 instead of what the umask gives (0644
+    /// under 022) — a later CI step running as another user could not read the SARIF — and an
+    /// existing report lost its mode.
     #[test]
-    #[ignore = "bug: --output / --write-baseline files are created mode 0600, ignoring the umask"]
     fn reports_get_the_mode_a_normal_file_would() {
         let scanned = scanned_tree();
         let target = scanned.path().to_str().unwrap();
