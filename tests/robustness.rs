@@ -1182,6 +1182,39 @@ mod unix {
         assert!(ok, "mkfifo {}", path.display());
     }
 
+    /// `-o` onto something that is not a regular file (a FIFO here; `/dev/null` as root is the
+    /// case that matters) writes into it: renaming a temporary file over it would replace it.
+    #[test]
+    fn output_onto_a_fifo_writes_into_it_and_keeps_it_a_fifo() {
+        use std::os::unix::fs::FileTypeExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        write(d, "pod.yaml", PRIVILEGED_POD);
+        let fifo = d.join("report.fifo");
+        mkfifo(&fifo);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+        };
+        let t = bounded(
+            d,
+            &[
+                "check",
+                "pod.yaml",
+                "--format",
+                "concise",
+                "-o",
+                "report.fifo",
+            ],
+        );
+        assert_eq!(t.run.code, 1, "{:?}", t.run);
+        // Checked before joining: a replaced FIFO would leave the reader blocked for ever.
+        let kind = std::fs::symlink_metadata(&fifo).unwrap().file_type();
+        assert!(kind.is_fifo(), "the FIFO was replaced: {kind:?}");
+        let report = reader.join().unwrap();
+        assert!(report.contains("POD001"), "{report}");
+    }
+
     /// A directory with one real manifest and every kind of link loop.
     fn loops() -> tempfile::TempDir {
         let tmp = tempfile::tempdir().unwrap();

@@ -298,6 +298,16 @@ fn load_config(explicit: Option<&Path>, none: bool) -> Result<Config> {
 /// Writes via a temporary file in the same directory and renames it into place, so readers
 /// never see a half-written report.
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    // `-o /dev/null`, `-o /dev/stdout` or a FIFO: renaming over them would replace the device
+    // (as root, /dev/null itself) with a regular file, so write into them as they are.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|mut f| f.write_all(bytes))
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot write {}", path.display()));
+    }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
