@@ -842,7 +842,29 @@ fn parse_json(
 ) -> Option<JsonDoc> {
     let lines = LineIndex::new(text);
     let limits = opts.limits;
-    match json::load(text, &lines, limits) {
+    // Duplicate keys are reported, then the document is linted with the last value of each
+    // (what the API server or ARM would read, had they accepted it), as for YAML.
+    let loaded = json::load_document(text, &lines, limits).map(|doc| {
+        if let Some(root) = &doc.root
+            && let Some(rejected_by) = json::rejects_duplicates(root)
+        {
+            for d in &doc.duplicates {
+                linter_finding(
+                    set,
+                    "AKL001",
+                    path,
+                    d.second,
+                    format!(
+                        "duplicate key `{}` (first at line {}); {rejected_by} rejects the document",
+                        d.key, d.first.start.line
+                    ),
+                    &mut out.findings,
+                );
+            }
+        }
+        doc.root
+    });
+    match loaded {
         Ok(Some(root)) if opts.input_format == InputFormat::Arm => Some(JsonDoc::Arm(root)),
         Ok(Some(root)) if opts.input_format == InputFormat::Terraform => Some(JsonDoc::Plan(root)),
         Ok(Some(root)) => match classify_json(&root) {

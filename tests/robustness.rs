@@ -888,7 +888,7 @@ fn forced_plan_or_template_that_is_not_an_object_is_not_a_silent_pass() {
 #[test]
 fn duplicate_keys_in_a_json_manifest_are_akl001_at_the_second_key() {
     let tmp = tempfile::tempdir().unwrap();
-    let text = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",\"name\":\"b\"},\n\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\"}]}}\n";
+    let text = "{\"apiVersion\":\"v1\",\"kind\":\"Pod\",\"metadata\":{\"name\":\"a\",\"name\":\"b\"},\n\"spec\":{\"containers\":[{\"name\":\"c\",\"image\":\"i\",\n\"securityContext\":{\"privileged\":true}}]}}\n";
     write(tmp.path(), "pod.json", text);
     let second = text.match_indices("\"name\"").nth(1).unwrap().0;
     let (l, c) = pos_of(text, second);
@@ -900,9 +900,21 @@ fn duplicate_keys_in_a_json_manifest_are_akl001_at_the_second_key() {
     );
     let r = &t.run;
     assert_eq!(r.code, 1, "{r:?}");
-    assert_eq!(found(r), [at("AKL001", "pod.json", l, c)], "{r:?}");
+    // Reported, and the document is still linted with the last value, as for YAML.
+    assert_eq!(
+        found(r),
+        [
+            at("AKL001", "pod.json", l, c),
+            at("POD001", "pod.json", 3, 33)
+        ],
+        "{r:?}"
+    );
     assert!(
         message(r, "AKL001", "pod.json").contains("duplicate key `name`"),
+        "{r:?}"
+    );
+    assert!(
+        message(r, "POD001", "pod.json").contains("Pod `b`"),
         "{r:?}"
     );
 }

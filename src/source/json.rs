@@ -68,7 +68,8 @@ pub fn load(text: &str, lines: &LineIndex, limits: Limits) -> Result<Option<Node
 }
 
 /// Who refuses `root` when it has a duplicate key.
-fn rejects_duplicates(root: &Node) -> Option<&'static str> {
+/// Who refuses a document like `root` with a duplicate key, if anyone does.
+pub fn rejects_duplicates(root: &Node) -> Option<&'static str> {
     if is_kubernetes_object(root) {
         return Some("Kubernetes");
     }
