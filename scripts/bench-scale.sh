@@ -9,8 +9,8 @@
 #    ../shared/corpus/k8s and ../shared/corpus/arm are measured too when they exist (read in
 #    place, never copied).
 # 2. Per corpus, `akslint check --no-config --format json` with the report on stdout, thrown away
-#    (not `-o /dev/null`: -o writes a temp file and renames it over the target, which as root
-#    replaces the /dev/null device with a regular file):
+#    (not `-o /dev/null`: before akslint learned to write into devices, -o renamed a temp file
+#    over the target, which as root replaced the /dev/null device with a regular file):
 #    - wall time, one hyperfine run per corpus (-N -i --warmup 1 --runs R; exit code 1 just means
 #      findings) of: parse-only (`--select AKL001`), full lint `-j 2`, full lint `-j 1`;
 #    - peak RSS (/usr/bin/time -f %M, median of RSS_RUNS runs) of full `-j 2` and parse-only;
