@@ -153,6 +153,20 @@ impl fmt::Display for Value {
 }
 
 impl Value {
+    /// What kind of value this is, in JSON's words with an article, for messages about JSON
+    /// documents ("an object", "an array", "null"); [`Value::type_name`] uses YAML's words.
+    pub fn kind_phrase(&self) -> &'static str {
+        match self {
+            Value::Map(_) => "an object",
+            Value::Seq(_) => "an array",
+            Value::Str(_) => "a string",
+            Value::Int(_) | Value::Float(_) => "a number",
+            Value::Bool(_) => "a boolean",
+            Value::Null => "null",
+            Value::Unknown => "an unknown value",
+        }
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",

@@ -99,18 +99,11 @@ pub fn load(
 /// nor `resources`.
 fn not_a_template(root: &Node) -> Option<String> {
     let found = match &root.value {
-        Value::Map(_) => {
-            if root.get("$schema").is_some() || root.get("resources").is_some() {
-                return None;
-            }
-            "an object with neither"
+        Value::Map(_) if root.get("$schema").is_some() || root.get("resources").is_some() => {
+            return None;
         }
-        Value::Seq(_) => "an array",
-        Value::Str(_) => "a string",
-        Value::Int(_) | Value::Float(_) => "a number",
-        Value::Bool(_) => "a boolean",
-        Value::Null => "null",
-        Value::Unknown => "an unknown value",
+        Value::Map(_) => "an object with neither",
+        other => other.kind_phrase(),
     };
     Some(format!(
         "not an ARM template: expected a JSON object with `$schema` or `resources`, found {found}"

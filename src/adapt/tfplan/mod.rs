@@ -49,7 +49,10 @@ pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
                 format!(
                     "not a Terraform plan: expected a JSON object with `format_version` \
                      (`terraform show -json` output), found {}",
-                    json_type(&plan.value)
+                    match &plan.value {
+                        Value::Map(_) => "an object without one",
+                        other => other.kind_phrase(),
+                    }
                 ),
             ));
             return loaded;
@@ -128,19 +131,6 @@ pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
     }
     loaded.resources.sort_by_key(|r| r.root.span.start);
     loaded
-}
-
-/// What a JSON value is, for messages: "an array", "null".
-pub(crate) fn json_type(v: &Value) -> &'static str {
-    match v {
-        Value::Map(_) => "an object without one",
-        Value::Seq(_) => "an array",
-        Value::Str(_) => "a string",
-        Value::Int(_) | Value::Float(_) => "a number",
-        Value::Bool(_) => "a boolean",
-        Value::Null => "null",
-        Value::Unknown => "an unknown value",
-    }
 }
 
 /// Bounded by the JSON loader's depth limit.
