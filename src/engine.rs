@@ -103,6 +103,89 @@ pub struct RunResult {
     pub resources: Vec<Resource>,
     /// Findings silenced by a suppression (each carries it), sorted.
     pub suppressed: Vec<Finding>,
+    /// Resources with checks undecided until deployment, in file and position order.
+    pub undecided: Vec<Undecided>,
+    /// ARM resources whose `condition` is false with the parameters evaluated, sorted.
+    pub not_deployed: Vec<NotDeployed>,
+    /// Notes for stderr on how inputs were read: each message once, with the files it is about.
+    pub notes: BTreeMap<String, Vec<Arc<str>>>,
+}
+
+/// An ARM resource not deployed with the parameters it was evaluated with (`condition` false).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NotDeployed {
+    pub path: Arc<str>,
+    /// The `condition` value.
+    pub at: Pos,
+    /// Type and name.
+    pub resource: String,
+    /// The parameters file (none: the template's defaults).
+    pub parameters: Option<Arc<str>>,
+}
+
+/// A resource whose checks could not be decided because values are known only at deployment.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Undecided {
+    pub path: Arc<str>,
+    pub at: Pos,
+    /// Kind and name (`azurerm_kubernetes_cluster module.aks.azurerm_kubernetes_cluster.this`).
+    pub resource: String,
+    /// Indexes into `PolicySet::policies`, sorted.
+    pub policies: Vec<usize>,
+}
+
+impl RunResult {
+    /// Undecided checks (deployment values), summed over the policies.
+    pub fn undecided_checks(&self) -> u64 {
+        self.stats.iter().map(|s| s.undecided).sum()
+    }
+}
+
+/// Notes which policies left `res` undecided, from the counts before and after its checks.
+fn note_undecided(
+    res: &Resource,
+    path: &Arc<str>,
+    before: &[u64],
+    after: &[PolicyStats],
+    out: &mut Vec<Undecided>,
+) {
+    let policies: Vec<usize> = after
+        .iter()
+        .zip(before)
+        .enumerate()
+        .filter(|(_, (a, b))| a.undecided > **b)
+        .map(|(i, _)| i)
+        .collect();
+    if !policies.is_empty() {
+        out.push(Undecided {
+            path: path.clone(),
+            at: res.root.span.start,
+            resource: res.id.to_string(),
+            policies,
+        });
+    }
+}
+
+/// Merges the per-pass records of one resource.
+fn merge_undecided(mut all: Vec<Undecided>) -> Vec<Undecided> {
+    let mut by: BTreeMap<(Arc<str>, Pos, String), Vec<usize>> = BTreeMap::new();
+    for u in all.drain(..) {
+        by.entry((u.path, u.at, u.resource))
+            .or_default()
+            .extend(u.policies);
+    }
+    by.into_iter()
+        .map(|((path, at, resource), mut policies)| {
+            policies.sort_unstable();
+            policies.dedup();
+            Undecided {
+                path,
+                at,
+                resource,
+                policies,
+            }
+        })
+        .collect()
 }
 
 struct FileOutcome {
@@ -118,6 +201,9 @@ struct FileOutcome {
     suppressions: Vec<Suppress>,
     /// Chart templates found for a Helm-rendered file.
     templates: Option<Arc<TemplateFiles>>,
+    undecided: Vec<Undecided>,
+    notes: Vec<(String, Arc<str>)>,
+    not_deployed: Vec<NotDeployed>,
 }
 
 /// Runs policies over inputs. `set` must already carry the user's selection.
@@ -150,6 +236,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
     let mut extra_texts = BTreeMap::new();
     let mut suppressions = Vec::new();
     let mut templates: Vec<Option<Arc<TemplateFiles>>> = Vec::with_capacity(outcomes.len());
+    let mut undecided = Vec::new();
     for o in outcomes {
         templates.push(o.templates.clone());
         // Comments in files that are not inputs (or could not be read) silence nothing.
@@ -158,6 +245,11 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
         }
         extra_texts.extend(o.extra_texts);
         result.unknown_functions.extend(o.unknown_functions);
+        undecided.extend(o.undecided);
+        result.not_deployed.extend(o.not_deployed);
+        for (message, path) in o.notes {
+            result.notes.entry(message).or_default().push(path);
+        }
         result.files.push(o.summary);
         result.findings.extend(o.findings);
         for (acc, s) in result.stats.iter_mut().zip(&o.stats) {
@@ -174,7 +266,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
     }
     if !opts.parse_only && !kept.is_empty() {
         let index = Index::new(kept.iter());
-        let relational: Vec<(Vec<Finding>, Vec<PolicyStats>)> = kept
+        let relational: Vec<(Vec<Finding>, Vec<PolicyStats>, Vec<Undecided>)> = kept
             .par_iter()
             .with_max_len(1)
             .map(|res| {
@@ -182,6 +274,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
                 let mut raw = Vec::new();
                 let mut stats = vec![PolicyStats::default(); set.policies.len()];
                 let mut locator = Locator::default();
+                let mut undecided = Vec::new();
                 for cref in set.applicable(res) {
                     if set.check(cref).needs_index {
                         run_check(
@@ -208,7 +301,8 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
                         )
                     })
                     .collect();
-                (findings, stats)
+                note_undecided(res, &paths[res.file], &vec![0; stats.len()], &stats, &mut undecided);
+                (findings, stats, undecided)
                 }))
                 .unwrap_or_else(|panic| {
                     let mut findings = Vec::new();
@@ -225,7 +319,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
                         ),
                         &mut findings,
                     );
-                    (findings, Vec::new())
+                    (findings, Vec::new(), Vec::new())
                 })
             })
             .collect();
@@ -235,14 +329,18 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
             .into_par_iter()
             .with_min_len(64)
             .for_each(drop);
-        for (f, s) in relational {
+        for (f, s, u) in relational {
             result.findings.extend(f);
+            undecided.extend(u);
             for (acc, s) in result.stats.iter_mut().zip(&s) {
                 acc.add(s);
             }
         }
     }
 
+    result.undecided = merge_undecided(undecided);
+    result.not_deployed.sort();
+    result.not_deployed.dedup();
     sort_and_dedupe(&mut result.findings);
 
     suppressions.extend(opts.suppressions.iter().cloned());
@@ -312,6 +410,9 @@ fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>)
         unknown_functions: Vec::new(),
         suppressions: Vec::new(),
         templates: None,
+        undecided: Vec::new(),
+        notes: Vec::new(),
+        not_deployed: Vec::new(),
     }
 }
 
@@ -457,6 +558,9 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         unknown_functions: Vec::new(),
         suppressions: Vec::new(),
         templates: None,
+        undecided: Vec::new(),
+        notes: Vec::new(),
+        not_deployed: Vec::new(),
     };
     let path = input.display.clone();
     // A file named explicitly without an extension (`~/.kube/config`) is read as YAML, but
@@ -573,6 +677,7 @@ fn check_resources(
         let checks = set.applicable(&res);
         let relevant = set.is_relation_relevant(&res, &checks);
         let mut locator = Locator::default();
+        let before: Vec<u64> = out.stats.iter().map(|s| s.undecided).collect();
         for &cref in &checks {
             if !set.check(cref).needs_index {
                 run_check(
@@ -590,6 +695,7 @@ fn check_resources(
             raw.drain(..)
                 .map(|r| to_finding(r, &res, set, path, &[], templates)),
         );
+        note_undecided(&res, path, &before, &out.stats, &mut out.undecided);
         if relevant {
             out.kept.push(res);
         }
@@ -634,6 +740,8 @@ fn process_plan(
     let sources = tfplan::source::SourceIndex::build(root.get("configuration"), &dir, &shown);
     let loaded = tfplan::load(file, &root, &sources);
     drop(root);
+    out.notes
+        .extend(loaded.notes.iter().map(|n| (n.clone(), path.clone())));
     // Code frames must never show a sensitive value.
     out.text = Some(tfplan::redact(text, &loaded.sensitive).into());
     for (span, message) in &loaded.problems {
@@ -736,6 +844,16 @@ fn process_arm(
         );
     }
     out.unknown_functions = loaded.unknown_functions;
+    out.not_deployed = loaded
+        .skipped
+        .iter()
+        .map(|s| NotDeployed {
+            path: path.clone(),
+            at: s.at.start,
+            resource: s.resource.clone(),
+            parameters: s.parameters.clone(),
+        })
+        .collect();
     out.summary.resources = loaded
         .resources
         .iter()

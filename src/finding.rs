@@ -100,6 +100,10 @@ pub struct PolicyStats {
     pub failed: u64,
     /// Evaluations whose verdict could not be known statically (reported nothing).
     pub unknown: u64,
+    /// Of those, the ones undecided because a value is known only at deployment (an ARM
+    /// parameter or `reference()`, a Terraform value known after apply) — not because the
+    /// other side of a relation was not scanned.
+    pub undecided: u64,
 }
 
 impl PolicyStats {
@@ -107,5 +111,6 @@ impl PolicyStats {
         self.passed += o.passed;
         self.failed += o.failed;
         self.unknown += o.unknown;
+        self.undecided += o.undecided;
     }
 }

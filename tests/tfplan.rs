@@ -451,3 +451,191 @@ fn azapi_update_resource_is_merged_onto_its_target() {
     let paths: Vec<String> = found(&r).into_iter().map(|f| f.1).collect();
     assert_eq!(paths, ["elsewhere/plan.json"], "{r:?}");
 }
+
+/// A plan of one cluster `module.aks.azurerm_kubernetes_cluster.this` whose
+/// `network_profile[0].network_policy` azurerm marks unknown (Optional+Computed), with the
+/// given module-block expressions, module call inputs and `for_each_expression`.
+fn computed_plan(
+    values_np: serde_json::Value,
+    unknown_np: serde_json::Value,
+    exprs: serde_json::Value,
+    call_inputs: serde_json::Value,
+    for_each: Option<serde_json::Value>,
+    with_configuration: bool,
+) -> String {
+    use serde_json::json;
+    let address = "module.aks.azurerm_kubernetes_cluster.this";
+    let mut values = json!({"name": "aks-prod", "local_account_disabled": true});
+    if !values_np.is_null() {
+        values["network_profile"] = values_np;
+    }
+    let mut resource = json!({
+        "address": "azurerm_kubernetes_cluster.this", "mode": "managed",
+        "type": "azurerm_kubernetes_cluster", "name": "this", "expressions": exprs
+    });
+    if let Some(f) = for_each {
+        resource["for_each_expression"] = f;
+    }
+    let mut plan = json!({
+        "format_version": "1.2",
+        "terraform_version": "1.9.8",
+        "planned_values": {"root_module": {"child_modules": [{"address": "module.aks", "resources": [{
+            "address": address, "mode": "managed", "type": "azurerm_kubernetes_cluster",
+            "name": "this", "values": values
+        }]}]}},
+        "resource_changes": [{
+            "address": address, "mode": "managed", "type": "azurerm_kubernetes_cluster",
+            "change": {"actions": ["create"], "after_unknown": {"id": true, "network_profile": unknown_np}}
+        }]
+    });
+    if with_configuration {
+        plan["configuration"] = json!({"root_module": {"module_calls": {"aks": {
+            "source": "./modules/aks",
+            "expressions": call_inputs,
+            "module": {"resources": [resource]}
+        }}}});
+    }
+    serde_json::to_string_pretty(&plan).unwrap()
+}
+
+/// (TST103 findings, undecided checks) of a plan.
+fn policy_verdicts(plan: &str, files: &[(&str, &str)]) -> (usize, u64, Run) {
+    let mut all = vec![("plan.json", plan)];
+    all.extend_from_slice(files);
+    let dir = setup(&all);
+    let r = check(dir.path(), "TST103", &["plan.json"]);
+    let findings = found(&r).len();
+    let undecided = r.json()["summary"]["undecided"]["checks"].as_u64().unwrap();
+    (findings, undecided, r)
+}
+
+#[test]
+fn an_unknown_attribute_the_configuration_does_not_write_is_unset() {
+    use serde_json::json;
+    let np = || json!([{"network_plugin": "azure"}]);
+    let unknown = || json!([{"network_policy": true, "pod_cidr": true}]);
+    let plugin = json!({"network_plugin": {"constant_value": "azure"}});
+    let with = |policy: serde_json::Value| {
+        let mut b = plugin.clone();
+        b["network_policy"] = policy;
+        json!({"network_profile": [b]})
+    };
+    let plan =
+        |exprs, inputs, for_each| computed_plan(np(), unknown(), exprs, inputs, for_each, true);
+
+    // Not written: Azure's default (none) decides: a finding, nothing undecided.
+    let (f, u, _) = policy_verdicts(
+        &plan(
+            json!({"network_profile": [plugin.clone()]}),
+            json!({}),
+            None,
+        ),
+        &[],
+    );
+    assert_eq!((f, u), (1, 0));
+    // Written `= null`: the same.
+    let (f, u, _) = policy_verdicts(
+        &plan(with(json!({"constant_value": null})), json!({}), None),
+        &[],
+    );
+    assert_eq!((f, u), (1, 0));
+    // From another resource's attribute: known only at apply.
+    let from_resource =
+        json!({"references": ["azurerm_resource_group.rg.tags", "azurerm_resource_group.rg"]});
+    let (f, u, _) = policy_verdicts(&plan(with(from_resource.clone()), json!({}), None), &[]);
+    assert_eq!((f, u), (0, 1));
+    // From a module variable: undecided when the caller passes a resource attribute, unset
+    // when it passes a root variable or nothing (the variable's default).
+    let var = json!({"references": ["var.network_policy"]});
+    let (f, u, _) = policy_verdicts(
+        &plan(
+            with(var.clone()),
+            json!({"network_policy": from_resource}),
+            None,
+        ),
+        &[],
+    );
+    assert_eq!((f, u), (0, 1));
+    let root_var = json!({"references": ["var.policy"]});
+    let (f, u, _) = policy_verdicts(
+        &plan(with(var.clone()), json!({"network_policy": root_var}), None),
+        &[],
+    );
+    assert_eq!((f, u), (1, 0));
+    let (f, u, _) = policy_verdicts(&plan(with(var), json!({}), None), &[]);
+    assert_eq!((f, u), (1, 0));
+    // `each.value`: known when the `for_each` is, else undecided; locals are never traced.
+    let each = json!({"references": ["each.value.policy", "each.value"]});
+    let (f, u, _) = policy_verdicts(
+        &plan(
+            with(each.clone()),
+            json!({}),
+            Some(json!({"references": ["var.pools"]})),
+        ),
+        &[],
+    );
+    assert_eq!((f, u), (1, 0));
+    let (f, u, _) = policy_verdicts(
+        &plan(
+            with(each),
+            json!({}),
+            Some(
+                json!({"references": ["azurerm_resource_group.rg.tags", "azurerm_resource_group.rg"]}),
+            ),
+        ),
+        &[],
+    );
+    assert_eq!((f, u), (0, 1));
+    let (f, u, _) = policy_verdicts(
+        &plan(
+            with(json!({"references": ["local.policy"]})),
+            json!({}),
+            None,
+        ),
+        &[],
+    );
+    assert_eq!((f, u), (0, 1));
+}
+
+#[test]
+fn dynamic_blocks_and_plans_without_configuration_stay_undecided() {
+    use serde_json::json;
+    // A block in the values that the configuration JSON leaves out (Terraform omits
+    // `dynamic` blocks there): its unknown attributes stay unknown.
+    let plan = computed_plan(
+        json!([{"network_plugin": "azure"}]),
+        json!([{"network_policy": true}]),
+        json!({}),
+        json!({}),
+        None,
+        true,
+    );
+    assert_eq!(policy_verdicts(&plan, &[]).1, 1);
+
+    // The whole block unknown and not in the configuration: unset, unless the `.tf` source
+    // writes it as a `dynamic` block (whose `for_each` is then unknown at plan).
+    let whole = computed_plan(json!(null), json!(true), json!({}), json!({}), None, true);
+    let (f, u, _) = policy_verdicts(&whole, &[]);
+    assert_eq!((f, u), (1, 0));
+    let tf = "resource \"azurerm_kubernetes_cluster\" \"this\" {\n  name = \"aks-prod\"\n  dynamic \"network_profile\" {\n    for_each = local.profiles\n    content {\n      network_plugin = \"azure\"\n    }\n  }\n}\n";
+    let (f, u, _) = policy_verdicts(&whole, &[("modules/aks/main.tf", tf)]);
+    assert_eq!((f, u), (0, 1));
+
+    // No `configuration`: nothing can be told apart; say so once on stderr.
+    let bare = computed_plan(
+        json!([{"network_plugin": "azure"}]),
+        json!([{"network_policy": true}]),
+        json!({}),
+        json!({}),
+        None,
+        false,
+    );
+    let (f, u, r) = policy_verdicts(&bare, &[]);
+    assert_eq!((f, u), (0, 1));
+    assert_eq!(
+        r.stderr.matches("without `configuration`").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+}

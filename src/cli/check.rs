@@ -202,6 +202,13 @@ pub fn run(args: CheckArgs) -> Result<u8> {
 
     if !args.quiet {
         let mut err = io::stderr().lock();
+        for (note, files) in &result.notes {
+            let more = match files.len() {
+                1 => String::new(),
+                n => format!(" and {} more", n - 1),
+            };
+            let _ = writeln!(err, "akslint: {}{more}: {note}", files[0]);
+        }
         for f in result.files.iter().filter(|f| f.explicit) {
             if f.kind != FileKind::NotInput {
                 continue;
@@ -221,32 +228,18 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         set: &set,
         color,
         version: akslint::VERSION,
+        quiet: args.quiet,
     };
-    let quiet_human = args.quiet && args.format == OutputFormat::Human;
-    if to_stdout && !quiet_human {
+    if to_stdout {
         // Streamed: a report of 100,000 findings need not sit in memory whole.
         let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
         render::render(args.format, &ctx, &mut out).into_diagnostic()?;
         out.flush().into_diagnostic()?;
     }
-    let mut buf = Vec::new();
-    if !to_stdout || quiet_human {
+    if let Some(path) = &args.output {
+        let mut buf = Vec::new();
         render::render(args.format, &ctx, &mut buf).into_diagnostic()?;
-    }
-    if quiet_human {
-        // Findings without the summary line (the last line).
-        let body = buf.len().saturating_sub(1);
-        buf.truncate(
-            buf[..body]
-                .iter()
-                .rposition(|&b| b == b'\n')
-                .map_or(0, |p| p + 1),
-        );
-    }
-    match &args.output {
-        Some(path) => write_atomic(path, &buf)?,
-        None if quiet_human => io::stdout().lock().write_all(&buf).into_diagnostic()?,
-        None => {}
+        write_atomic(path, &buf)?;
     }
     if args.statistics {
         let human = matches!(args.format, OutputFormat::Human | OutputFormat::Concise) && to_stdout;

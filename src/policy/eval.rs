@@ -60,6 +60,20 @@ pub struct Outcome<'a> {
     pub witness: Witness<'a>,
 }
 
+impl Outcome<'_> {
+    /// Whether an unknown verdict comes from a value known only at deployment (the witness is
+    /// that value, or a list holding one), rather than from a relation whose other side was
+    /// not scanned.
+    pub fn from_deployment(&self) -> bool {
+        self.verdict == Tri::Unknown
+            && self.witness.value.is_some_and(|n| {
+                n.is_unknown()
+                    || n.as_seq()
+                        .is_some_and(|items| items.iter().any(Node::is_unknown))
+            })
+    }
+}
+
 /// What conditions are evaluated against.
 #[derive(Clone, Copy)]
 pub struct Scope<'a> {
@@ -421,12 +435,16 @@ pub fn run_check<'a>(
                         if h.node.is_unknown() {
                             // An element (or the collection) unknown until deployment.
                             stats.unknown += 1;
+                            stats.undecided += 1;
                         } else if !check.for_each_objects_only || h.node.as_map().is_some() {
                             v.push(h);
                         }
                     }
                 }
-                Resolved::Unknown(_) => stats.unknown += 1,
+                Resolved::Unknown(_) => {
+                    stats.unknown += 1;
+                    stats.undecided += 1;
+                }
                 Resolved::Absent(_) => {}
             }
         }
@@ -443,11 +461,13 @@ pub fn run_check<'a>(
     for (el, key) in elements.into_iter().zip(&keys) {
         let scope = base.with_current(el, key.as_ref());
         if let Some(w) = &check.when {
-            match eval(w, &scope).verdict {
+            let o = eval(w, &scope);
+            match o.verdict {
                 Tri::True => {}
                 Tri::False => continue,
                 Tri::Unknown => {
                     stats.unknown += 1;
+                    stats.undecided += u64::from(o.from_deployment());
                     continue;
                 }
             }
@@ -489,6 +509,7 @@ fn tally<'a>(
 ) {
     if o.verdict == Tri::Unknown {
         stats.unknown += 1;
+        stats.undecided += u64::from(o.from_deployment());
     } else if o.verdict != failing {
         stats.passed += 1;
     } else {

@@ -6,7 +6,7 @@ use super::compile::kinds_match;
 use super::eval::{Outcome, Scope, Tri, Witness, eval};
 use super::path::{Hit, Resolved};
 use super::schema::{KindSet, NameFrom, Related};
-use crate::model::{Format, Resource};
+use crate::model::{Format, Node, Resource};
 
 /// Resources by format and kind; built once after loading, then shared read-only.
 pub struct Index<'a> {
@@ -93,10 +93,13 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
     let mut wanted_name: Option<&'a str> = None;
     if let Some(nf) = &rel.name {
         match resolve_name(nf, scope) {
-            Named::Unknown => {
+            Named::Unknown(at) => {
                 return Outcome {
                     verdict: Tri::Unknown,
-                    witness: base,
+                    witness: Witness {
+                        value: Some(at),
+                        ..base
+                    },
                 };
             }
             Named::Found(hit, name) => {
@@ -131,10 +134,13 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
     let mut wanted_namespace: Option<&'a str> = None;
     if let Some(nf) = &rel.namespace_from {
         match resolve_name(nf, scope) {
-            Named::Unknown => {
+            Named::Unknown(at) => {
                 return Outcome {
                     verdict: Tri::Unknown,
-                    witness: base,
+                    witness: Witness {
+                        value: Some(at),
+                        ..base
+                    },
                 };
             }
             Named::Found(_, ns) => wanted_namespace = ns,
@@ -144,6 +150,8 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
     let subject = scope.subject.unwrap_or(scope.res);
     let mut any_candidate = false;
     let mut unknown = false;
+    // An undecided candidate's witness, when a deployment value left it undecided.
+    let mut unknown_value: Option<&'a Node> = None;
     let mut first_failure: Option<Witness<'a>> = None;
     for cand in index.candidates(rel.format, &rel.kinds, wanted_name) {
         if std::ptr::eq(cand, scope.res) {
@@ -165,11 +173,15 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
             ..Scope::of(cand, scope.index)
         };
         if let Some(w) = &rel.where_ {
-            match eval(w, &cscope).verdict {
+            let o = eval(w, &cscope);
+            match o.verdict {
                 Tri::True => {}
                 Tri::False => continue,
                 Tri::Unknown => {
                     unknown = true;
+                    if o.from_deployment() {
+                        unknown_value = unknown_value.or(o.witness.value);
+                    }
                     continue;
                 }
             }
@@ -193,7 +205,12 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
                     ..base
                 });
             }
-            (None, true) => unknown = true,
+            (None, true) => {
+                unknown = true;
+                if let Some(o) = parts.iter().flatten().find(|o| o.from_deployment()) {
+                    unknown_value = unknown_value.or(o.witness.value);
+                }
+            }
             (None, false) => {
                 let span = parts
                     .iter()
@@ -213,7 +230,10 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
     if unknown {
         return Outcome {
             verdict: Tri::Unknown,
-            witness: base,
+            witness: Witness {
+                value: unknown_value.or(base.value.filter(|v| v.is_unknown())),
+                ..base
+            },
         };
     }
     match first_failure {
@@ -232,8 +252,8 @@ pub fn eval_related<'a>(rel: &'a Related, scope: &Scope<'a>) -> Outcome<'a> {
 }
 
 enum Named<'a> {
-    /// The path is unknown until deployment.
-    Unknown,
+    /// The path is unknown until deployment (the unknown value).
+    Unknown(&'a Node),
     /// Found: the node, and the name in it (`None` when `capture` did not match).
     Found(Hit<'a>, Option<&'a str>),
     /// No path is present; the deepest node on the way.
@@ -248,7 +268,7 @@ fn resolve_name<'a>(nf: &'a NameFrom, scope: &Scope<'a>) -> Named<'a> {
             Resolved::Found(hits) => {
                 let h = hits[0];
                 if h.node.is_unknown() {
-                    return Named::Unknown;
+                    return Named::Unknown(h.node);
                 }
                 let name = h.node.as_str().and_then(|s| match &nf.capture {
                     Some(re) => re.first_group(s),
@@ -256,7 +276,7 @@ fn resolve_name<'a>(nf: &'a NameFrom, scope: &Scope<'a>) -> Named<'a> {
                 });
                 return Named::Found(h, name);
             }
-            Resolved::Unknown(_) => return Named::Unknown,
+            Resolved::Unknown(h) => return Named::Unknown(h.node),
             Resolved::Absent(h) => {
                 absent.get_or_insert(h);
             }

@@ -15,5 +15,10 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             f.message
         )?;
     }
+    if !ctx.quiet {
+        for (_, note) in super::run_notes(ctx.result) {
+            writeln!(w, "{note}.")?;
+        }
+    }
     Ok(())
 }

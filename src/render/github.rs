@@ -44,6 +44,12 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             escape_data(&f.message)
         )?;
     }
+    if !ctx.quiet {
+        // Plain log lines (a line starting with `::` would be a workflow command).
+        for (_, note) in super::run_notes(ctx.result) {
+            writeln!(w, "akslint: {note}.")?;
+        }
+    }
     Ok(())
 }
 
@@ -51,6 +57,9 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
 pub fn step_summary(ctx: &Context<'_>) -> String {
     let findings = &ctx.result.findings;
     let mut s = String::from("## akslint\n\n");
+    for (_, note) in super::run_notes(ctx.result) {
+        s.push_str(&format!("{note}.\n\n"));
+    }
     if findings.is_empty() {
         s.push_str("No findings.\n");
         return s;

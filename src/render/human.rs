@@ -52,7 +52,14 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
         w.write_all(out.as_bytes())?;
         writeln!(w)?;
     }
-    summary(ctx, w)
+    if ctx.quiet {
+        return Ok(());
+    }
+    summary(ctx, w)?;
+    for (_, note) in super::run_notes(ctx.result) {
+        writeln!(w, "{note}.")?;
+    }
+    Ok(())
 }
 
 fn help_text(f: &Finding, help: &str) -> String {

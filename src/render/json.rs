@@ -30,8 +30,18 @@ struct Summary {
     by_severity: BySeverity,
     files: usize,
     findings: usize,
+    /// ARM resources not deployed with the parameters evaluated (`condition` false).
+    not_deployed: usize,
     resources: usize,
+    undecided: Undecided,
     unknown_verdicts: u64,
+}
+
+/// Checks undecided because values are known only at deployment.
+#[derive(Serialize)]
+struct Undecided {
+    checks: u64,
+    resources: usize,
 }
 
 #[derive(Serialize, Default)]
@@ -140,7 +150,12 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             by_severity,
             files: ctx.result.files.len(),
             findings: ctx.result.findings.len(),
+            not_deployed: ctx.result.not_deployed.len(),
             resources: ctx.result.files.iter().map(|f| f.resources).sum(),
+            undecided: Undecided {
+                checks: ctx.result.undecided_checks(),
+                resources: ctx.result.undecided.len(),
+            },
             unknown_verdicts: ctx.result.stats.iter().map(|s| s.unknown).sum(),
         },
         tool: Tool {

@@ -33,6 +33,8 @@ pub struct Context<'a> {
     pub set: &'a PolicySet,
     pub color: bool,
     pub version: &'a str,
+    /// `--quiet`: findings only, no summary lines.
+    pub quiet: bool,
 }
 
 impl Context<'_> {
@@ -49,6 +51,41 @@ pub fn render(format: OutputFormat, ctx: &Context<'_>, w: &mut dyn Write) -> io:
         OutputFormat::Sarif => sarif::render(ctx, w),
         OutputFormat::Github => github::render(ctx, w),
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What the findings do not show: checks undecided until deployment, and ARM resources that
+/// the parameters evaluated do not deploy. One sentence each (with an id for SARIF), only
+/// when there are any.
+pub fn run_notes(result: &RunResult) -> Vec<(&'static str, String)> {
+    let mut notes = Vec::new();
+    let checks = result.undecided_checks() as usize;
+    if checks > 0 {
+        notes.push((
+            "undecided",
+            format!(
+                "{} undecided on {} (values known only at deployment; --statistics lists them)",
+                plural(checks, "check", "checks"),
+                plural(result.undecided.len(), "resource", "resources"),
+            ),
+        ));
+    }
+    if !result.not_deployed.is_empty() {
+        let n = result.not_deployed.len();
+        notes.push((
+            "not-deployed",
+            format!(
+                "{} not deployed with these parameters (condition false; --statistics lists {}; \
+             --arm-parameters lints another set)",
+                plural(n, "resource", "resources"),
+                if n == 1 { "it" } else { "them" },
+            ),
+        ));
+    }
+    notes
 }
 
 /// "3 findings (1 critical, 2 high)".
@@ -89,6 +126,42 @@ pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             ctx.set.severity[i].as_str(),
             p.name
         )?;
+    }
+    if !ctx.result.undecided.is_empty() {
+        writeln!(
+            w,
+            "\nUndecided until deployment (policies whose checks on the resource could not be decided):"
+        )?;
+        for u in &ctx.result.undecided {
+            let ids: Vec<&str> = u
+                .policies
+                .iter()
+                .map(|&i| &*ctx.set.policies[i].id)
+                .collect();
+            writeln!(
+                w,
+                "  {}:{}:{}: {}: {}",
+                u.path,
+                u.at.line,
+                u.at.col,
+                u.resource,
+                ids.join(", ")
+            )?;
+        }
+    }
+    if !ctx.result.not_deployed.is_empty() {
+        writeln!(w, "\nNot deployed with these parameters (condition false):")?;
+        for d in &ctx.result.not_deployed {
+            let with = d.parameters.as_ref().map_or_else(
+                || " (template defaults)".to_string(),
+                |p| format!(" (with {p})"),
+            );
+            writeln!(
+                w,
+                "  {}:{}:{}: {}{with}",
+                d.path, d.at.line, d.at.col, d.resource
+            )?;
+        }
     }
     if !ctx.result.unknown_functions.is_empty() {
         let names: Vec<&str> = ctx

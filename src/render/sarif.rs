@@ -153,7 +153,7 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             format!("file://{}", uri(&s))
         })
         .unwrap_or_else(|| "file:///".into());
-    let doc = json!({
+    let mut doc = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -170,6 +170,25 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             "results": results,
         }],
     });
+    let notes = super::run_notes(ctx.result);
+    if !notes.is_empty() {
+        // What the results do not show, where code scanning keeps the run's messages.
+        let notifications: Vec<Value> = notes
+            .iter()
+            .map(|(id, text)| {
+                json!({"level": "note", "message": {"text": format!("{text}.")}, "descriptor": {"id": id}})
+            })
+            .collect();
+        doc["runs"][0]["invocations"] = json!([{
+            "executionSuccessful": true,
+            "toolExecutionNotifications": notifications,
+        }]);
+        doc["runs"][0]["properties"] = json!({
+            "undecidedChecks": ctx.result.undecided_checks(),
+            "undecidedResources": ctx.result.undecided.len(),
+            "notDeployed": ctx.result.not_deployed.len(),
+        });
+    }
     serde_json::to_writer_pretty(&mut *w, &doc)?;
     writeln!(w)
 }

@@ -38,6 +38,8 @@ pub struct Loaded {
     pub exceeded: bool,
     /// Functions met that are not implemented (their values were unknown).
     pub unknown_functions: Vec<String>,
+    /// Resources whose `condition` is false (per parameters file).
+    pub skipped: Vec<template::Skipped>,
 }
 
 /// Evaluates `template` with each parameters file (or with its defaults when there are none).
@@ -76,9 +78,11 @@ pub fn load(
             budget: &budget,
             emit_templates: i == 0,
             out: Vec::new(),
+            skipped: Vec::new(),
         };
         walker.template(template, &scope, label, 0);
         loaded.resources.extend(walker.out);
+        loaded.skipped.extend(walker.skipped);
         if budget.exceeded.get() {
             break;
         }

@@ -18,6 +18,19 @@ pub struct Walker<'r> {
     /// Emit the `template` pseudo-resources (once per file, not per parameters file).
     pub emit_templates: bool,
     pub out: Vec<Resource>,
+    /// Declarations whose `condition` is false with these parameters: not deployed.
+    pub skipped: Vec<Skipped>,
+}
+
+/// A resource the template does not deploy with the parameters it was evaluated with.
+#[derive(Debug, Clone)]
+pub struct Skipped {
+    /// Type and name (`Microsoft.Network/privateEndpoints pe-acr`).
+    pub resource: String,
+    /// The declaration's `condition` value.
+    pub at: crate::model::Span,
+    /// The parameters file of the evaluation (none: the defaults).
+    pub parameters: Option<std::sync::Arc<str>>,
 }
 
 struct Parent {
@@ -147,6 +160,23 @@ impl Walker<'_> {
         if let Some(c) = decl.entry_ignore_case("condition") {
             // A condition that is unknown may deploy: lint the resource.
             if ctx.eval_node(&c.value).value == Value::Bool(false) {
+                let ty = decl
+                    .entry_ignore_case("type")
+                    .map(|e| ctx.eval_node(&e.value))
+                    .and_then(|n| n.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let name_decl = decl.entry_ignore_case("name");
+                let name_node = name_decl.map(|e| ctx.eval_node(&e.value));
+                let name = match (&name_node, symbol) {
+                    (Some(n), _) if n.as_str().is_some() => n.as_str().unwrap_or_default().into(),
+                    (_, Some(sym)) => sym.to_string(),
+                    _ => name_text(name_node.as_ref(), name_decl.map(|e| &e.value)),
+                };
+                self.skipped.push(Skipped {
+                    resource: format!("{ty} {name}"),
+                    at: c.value.span,
+                    parameters: self.run.parameters.clone(),
+                });
                 return;
             }
         }

@@ -5,47 +5,152 @@ use std::collections::HashMap;
 
 use crate::model::{Node, Span, Value};
 
-/// Configuration expressions by config address (`module.aks.azurerm_kubernetes_cluster.this`).
+/// The plan's configuration, by config address (`module.aks.azurerm_kubernetes_cluster.this`)
+/// for resources and by module prefix (`module.aks.`) for module calls.
+#[derive(Default)]
 pub struct Configs<'n> {
-    by_address: HashMap<String, &'n Node>,
+    /// Whether the plan has a `configuration` at all.
+    pub present: bool,
+    /// A resource's configuration object (`expressions`, `for_each_expression`, ...).
+    resources: HashMap<String, &'n Node>,
+    /// A module call's configuration object (`expressions` are its input variables).
+    calls: HashMap<String, &'n Node>,
 }
 
 impl<'n> Configs<'n> {
     pub fn new(configuration: Option<&'n Node>) -> Self {
-        let mut by_address = HashMap::new();
+        let mut configs = Configs {
+            present: configuration.is_some(),
+            ..Configs::default()
+        };
         if let Some(root) = configuration.and_then(|c| c.get("root_module")) {
-            collect(root, "", &mut by_address, 0);
+            configs.collect(root, "", 0);
         }
-        Configs { by_address }
+        configs
     }
 
     pub fn expressions(&self, config_address: &str) -> Option<&'n Node> {
-        self.by_address.get(config_address).copied()
+        self.resources.get(config_address)?.get("expressions")
+    }
+
+    /// The configuration object of the resource at `config_address`.
+    pub fn resource(&self, config_address: &str) -> Option<&'n Node> {
+        self.resources.get(config_address).copied()
+    }
+
+    fn collect(&mut self, module: &'n Node, prefix: &str, depth: usize) {
+        for r in module
+            .get("resources")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+        {
+            if let Some(a) = r.get_str("address") {
+                self.resources.insert(format!("{prefix}{a}"), r);
+            }
+        }
+        if depth >= 64 {
+            return;
+        }
+        for call in module
+            .get("module_calls")
+            .and_then(Node::as_map)
+            .unwrap_or_default()
+        {
+            let child = format!("{prefix}module.{}.", call.key);
+            self.calls.insert(child.clone(), &call.value);
+            if let Some(m) = call.value.get("module") {
+                self.collect(m, &child, depth + 1);
+            }
+        }
+    }
+
+    /// Whether an attribute expression leaves the attribute unset: written `= null`, or
+    /// computed only from values Terraform knows at plan time (variables, `count.index`,
+    /// `each` of a plan-time `for_each`). Such an attribute, if still unknown in the plan, is
+    /// null in the configuration and decided by the provider's default. `owner` is the
+    /// configuration object the expression belongs to (for `each` and `count`), `module` the
+    /// module prefix it is written in.
+    pub fn leaves_unset(&self, expr: &Node, owner: Option<&Node>, module: &str) -> bool {
+        if let Some(c) = expr.get("constant_value") {
+            return c.is_null();
+        }
+        let refs = expr
+            .get("references")
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
+        !refs.is_empty()
+            && refs.iter().all(|r| {
+                r.as_str()
+                    .is_some_and(|r| self.plan_time(r, owner, module, 0))
+            })
+    }
+
+    /// Whether a reference is known when Terraform plans (never a resource attribute, a data
+    /// source, a module output or a local: the configuration JSON has no locals' expressions).
+    fn plan_time(&self, reference: &str, owner: Option<&Node>, module: &str, depth: usize) -> bool {
+        if depth > 16 {
+            return false;
+        }
+        let mut parts = reference.split(['.', '[']);
+        match (parts.next(), parts.next()) {
+            (Some("count" | "path" | "terraform"), _) => true,
+            (Some("each"), Some("key")) => true,
+            (Some("each"), _) => owner
+                .and_then(|o| o.get("for_each_expression"))
+                .is_some_and(|e| self.known(e, None, module, depth + 1)),
+            (Some("var"), Some(name)) => {
+                if module.is_empty() {
+                    // Root variables are given before the plan.
+                    return true;
+                }
+                let Some(call) = self.calls.get(module) else {
+                    return false;
+                };
+                let parent = module_prefix_of_call(module);
+                match call.get("expressions").and_then(|e| e.get(name)) {
+                    // Not passed: the variable's default, a constant.
+                    None => true,
+                    Some(e) => self.known(e, Some(call), parent, depth + 1),
+                }
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether an expression's value is known at plan time.
+    fn known(&self, expr: &Node, owner: Option<&Node>, module: &str, depth: usize) -> bool {
+        if expr.get("constant_value").is_some() {
+            return true;
+        }
+        let refs = expr
+            .get("references")
+            .and_then(Node::as_seq)
+            .unwrap_or_default();
+        !refs.is_empty()
+            && refs.iter().all(|r| {
+                r.as_str()
+                    .is_some_and(|r| self.plan_time(r, owner, module, depth))
+            })
     }
 }
 
-fn collect<'n>(module: &'n Node, prefix: &str, out: &mut HashMap<String, &'n Node>, depth: usize) {
-    for r in module
-        .get("resources")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
-    {
-        if let (Some(a), Some(e)) = (r.get_str("address"), r.get("expressions")) {
-            out.insert(format!("{prefix}{a}"), e);
-        }
+/// `module.a.module.b.` → `module.a.`; `module.a.` → "".
+fn module_prefix_of_call(module: &str) -> &str {
+    let trimmed = module.strip_suffix('.').unwrap_or(module);
+    match trimmed.rfind(".module.") {
+        Some(i) => &module[..i + 1],
+        None => "",
     }
-    if depth >= 64 {
-        return;
-    }
-    for call in module
-        .get("module_calls")
-        .and_then(Node::as_map)
-        .unwrap_or_default()
-    {
-        if let Some(m) = call.value.get("module") {
-            collect(m, &format!("{prefix}module.{}.", call.key), out, depth + 1);
-        }
-    }
+}
+
+/// Whether an expressions entry is one attribute's expression (`constant_value` and/or
+/// `references`), not a nested block's expressions.
+pub fn is_attribute_expression(e: &Node) -> bool {
+    e.as_map().is_some_and(|entries| {
+        entries
+            .iter()
+            .all(|x| matches!(&*x.key, "constant_value" | "references"))
+    })
 }
 
 /// An address without instance keys: `module.a["x"].t.n[0]` → `module.a.t.n`.

@@ -20,6 +20,8 @@ pub struct Loaded {
     pub problems: Vec<(Span, String)>,
     /// Spans of every sensitive value in the file (to blank them out of code frames).
     pub sensitive: Vec<Span>,
+    /// How the plan was read, for stderr (a plan without `configuration`).
+    pub notes: Vec<String>,
     /// `azapi_update_resource` values, before they are merged onto their targets.
     updates: Vec<(String, Node, TfOrigin)>,
 }
@@ -66,6 +68,14 @@ pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
         .filter_map(|c| Some((c.get_str("address")?, c)))
         .collect();
     let configs = config::Configs::new(plan.get("configuration"));
+    if !configs.present {
+        loaded.notes.push(
+            "Terraform plan without `configuration` (not `terraform show -json` of a saved \
+             plan?): every value unknown at plan is read as decided at deployment, also \
+             attributes the configuration may leave to Azure's defaults"
+                .into(),
+        );
+    }
 
     let mut planned: Vec<&Node> = Vec::new();
     if let Some(root) = plan
@@ -182,21 +192,28 @@ fn resource(
         .cloned()
         .unwrap_or_else(|| Node::new(Value::Map(Vec::new()), r.span));
     root.as_map()?;
+    let config_address = config::config_address(address);
+    let expressions = configs.expressions(&config_address);
+    let source = sources.find(&config_address);
     if let Some(u) = change.and_then(|c| c.get("after_unknown")) {
-        mark_unknown(&mut root, u);
+        let ctx = UnknownMarks {
+            configs,
+            owner: configs.resource(&config_address),
+            module: config::module_prefix(&config_address),
+            source: source.as_ref(),
+        };
+        let written = expressions.map_or(Written::Opaque, Written::Block);
+        mark_unknown(&mut root, u, written, &ctx);
     }
     let mut hidden = Vec::new();
     if let Some(s) = sensitive {
         sensitive_spans(&root, s, &mut hidden);
     }
     loaded.sensitive.extend(hidden.iter().copied());
-    let config_address = config::config_address(address);
-    let expressions = configs.expressions(&config_address);
     let mut references = Vec::new();
     if let Some(e) = expressions {
         config::references(&root, e, &mut references);
     }
-    let source = sources.find(&config_address);
     let origin = TfOrigin {
         config_address: config_address.as_str().into(),
         references,
@@ -228,9 +245,55 @@ fn resource(
     })
 }
 
+/// What the configuration says about a block whose `after_unknown` marks are applied.
+#[derive(Clone, Copy)]
+enum Written<'n> {
+    /// Nothing can be told (no configuration, a value written as an expression, a block
+    /// Terraform leaves out of the configuration JSON: `dynamic` blocks, attributes-as-blocks).
+    Opaque,
+    /// The block's expressions: an attribute not among them is not written.
+    Block(&'n Node),
+    /// One expressions object per element of a list of blocks.
+    Blocks(&'n [Node]),
+}
+
+/// The context of a resource's `after_unknown` marks: how its configuration is read.
+struct UnknownMarks<'c, 'n> {
+    configs: &'c config::Configs<'n>,
+    /// The resource's configuration object (for `for_each` and `count`).
+    owner: Option<&'n Node>,
+    /// Its module prefix (`module.aks.`).
+    module: String,
+    /// The `.tf` block, when found: `dynamic` blocks are seen there only.
+    source: Option<&'c crate::model::TfSource>,
+}
+
+impl UnknownMarks<'_, '_> {
+    /// Whether an attribute marked unknown, absent from the planned values, stays unknown.
+    /// Not written in the configuration (and not a `dynamic` block in the `.tf` source) means
+    /// the provider computes it from Azure's default, which the policies know (`default:`):
+    /// azurerm marks Optional+Computed attributes left out (`network_policy`, `os_sku`,
+    /// `api_server_access_profile`) unknown in every plan.
+    fn stays_unknown(&self, written: Written<'_>, key: &str) -> bool {
+        let Written::Block(exprs) = written else {
+            return true;
+        };
+        match exprs.get(key) {
+            None => self
+                .source
+                .is_some_and(|s| source::has_dynamic_block(s, key)),
+            Some(e) if config::is_attribute_expression(e) => {
+                !self.configs.leaves_unset(e, self.owner, &self.module)
+            }
+            // A block written whole, computed whole.
+            Some(_) => true,
+        }
+    }
+}
+
 /// Replaces values that `after_unknown` marks `true` with unknown, adding attributes and
-/// block elements the values leave out.
-fn mark_unknown(values: &mut Node, unknown: &Node) {
+/// block elements the values leave out — unless the configuration shows them unset.
+fn mark_unknown(values: &mut Node, unknown: &Node, written: Written<'_>, ctx: &UnknownMarks) {
     match &unknown.value {
         Value::Bool(true) => values.value = Value::Unknown,
         Value::Map(entries) => {
@@ -238,9 +301,18 @@ fn mark_unknown(values: &mut Node, unknown: &Node) {
                 return;
             };
             for u in entries {
-                match have.iter_mut().rev().find(|e| e.key == u.key) {
-                    Some(e) => mark_unknown(&mut e.value, &u.value),
-                    None if u.value.value == Value::Bool(true) => have.push(Entry {
+                let is_true = u.value.value == Value::Bool(true);
+                match have.iter().rposition(|e| e.key == u.key) {
+                    // A null the provider computes and the configuration leaves unset.
+                    Some(i)
+                        if is_true
+                            && have[i].value.is_null()
+                            && !ctx.stays_unknown(written, &u.key) => {}
+                    Some(i) => {
+                        let child = child_written(written, &u.key);
+                        mark_unknown(&mut have[i].value, &u.value, child, ctx);
+                    }
+                    None if is_true && ctx.stays_unknown(written, &u.key) => have.push(Entry {
                         key: u.key.clone(),
                         key_span: u.key_span,
                         value: Node::new(Value::Unknown, u.value.span),
@@ -253,9 +325,17 @@ fn mark_unknown(values: &mut Node, unknown: &Node) {
             let Value::Seq(have) = &mut values.value else {
                 return;
             };
+            // Blocks from `dynamic` are not in the configuration: the counts then differ.
+            let per_item = match written {
+                Written::Blocks(b) if b.len() == have.len() => Some(b),
+                _ => None,
+            };
             for (i, u) in items.iter().enumerate() {
                 match have.get_mut(i) {
-                    Some(v) => mark_unknown(v, u),
+                    Some(v) => {
+                        let child = per_item.map_or(Written::Opaque, |b| Written::Block(&b[i]));
+                        mark_unknown(v, u, child, ctx);
+                    }
                     None if u.value == Value::Bool(true) => {
                         have.push(Node::new(Value::Unknown, u.span));
                     }
@@ -264,6 +344,24 @@ fn mark_unknown(values: &mut Node, unknown: &Node) {
             }
         }
         _ => {}
+    }
+}
+
+/// What the configuration says inside the attribute or block `key` of a block, when the
+/// planned values have it.
+fn child_written<'n>(written: Written<'n>, key: &str) -> Written<'n> {
+    let Written::Block(exprs) = written else {
+        return Written::Opaque;
+    };
+    match exprs.get(key) {
+        Some(e) if config::is_attribute_expression(e) => Written::Opaque,
+        Some(e) => match &e.value {
+            Value::Seq(blocks) => Written::Blocks(blocks),
+            Value::Map(_) => Written::Block(e),
+            _ => Written::Opaque,
+        },
+        // In the values but not the configuration: a `dynamic` block (or an attribute-as-block).
+        None => Written::Opaque,
     }
 }
 

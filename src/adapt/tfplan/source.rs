@@ -185,6 +185,20 @@ pub fn attribute_span(src: &TfSource, keys: &[&str]) -> Span {
     })
 }
 
+/// Whether the resource block has a `dynamic "<name>"` block (at any depth): Terraform leaves
+/// those out of the plan's configuration.
+pub fn has_dynamic_block(src: &TfSource, name: &str) -> bool {
+    let span = crate::source::blocks::key_in_block(&src.text, src.line, &[name], |t, _| {
+        t.strip_prefix("dynamic").is_some_and(|rest| {
+            let rest = rest.trim_start();
+            rest.strip_prefix('"')
+                .and_then(|r| r.strip_prefix(name))
+                .is_some_and(|r| r.starts_with('"'))
+        })
+    });
+    span.start.line != src.line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
