@@ -399,6 +399,7 @@ const OPS: &[&str] = &[
     "is_guid",
     "looks_like_secret",
     "refers_to",
+    "binds",
     "registry_in",
 ];
 
@@ -546,6 +547,10 @@ fn leaf(n: &Node, settings: &Settings) -> Result<Leaf> {
         "refers_to" => match v.as_str() {
             Some("self") => Op::RefersToSelf,
             _ => return err(v.span, "`refers_to` takes `self`"),
+        },
+        "binds" => match v.as_str() {
+            Some("self") => Op::BindsSelf,
+            _ => return err(v.span, "`binds` takes `self`"),
         },
         "registry_in" => {
             let (setting, patterns) = match &v.value {

@@ -253,6 +253,9 @@ fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<
     if let Op::RefersToSelf = op {
         return (refers_to_self(node, scope), None);
     }
+    if let Op::BindsSelf = op {
+        return (binds_self(node, scope), None);
+    }
     if let Value::Unknown = v {
         return match op {
             Op::Exists(b) => (Tri::from_bool(*b), None),
@@ -317,7 +320,7 @@ fn test_node<'a>(op: &'a Op, node: &'a Node, scope: &Scope<'a>) -> (Tri, Option<
         Op::IsGuid(b) => node.as_str().is_some_and(ops::is_guid) == *b,
         Op::LooksLikeSecret(b) => node.as_str().is_some_and(ops::looks_like_secret) == *b,
         Op::RegistryIn(p) => node.as_str().is_some_and(|image| p.trusts_image(image)),
-        Op::RefersToSelf => unreachable!("handled above"),
+        Op::RefersToSelf | Op::BindsSelf => unreachable!("handled above"),
     };
     (Tri::from_bool(t), None)
 }
@@ -331,6 +334,52 @@ fn related_name(r: &Resource) -> String {
         (Format::Kubernetes, Some(ns)) => format!("{} `{ns}/{name}`", r.kind()),
         _ => format!("{} `{name}`", r.kind()),
     }
+}
+
+/// Whether binding subjects `node` (in the RoleBinding or ClusterRoleBinding `scope.res`) name
+/// the ServiceAccount of the pod that asked (`scope.subject`): `kind: ServiceAccount`, its
+/// name (`serviceAccountName`, else `default`), and its namespace (a subject without one
+/// means the binding's own namespace).
+fn binds_self(node: &Node, scope: &Scope<'_>) -> Tri {
+    let Some(pod_owner) = scope.subject else {
+        return Tri::False;
+    };
+    let Some(pod) = pod_owner.pod() else {
+        return Tri::False;
+    };
+    let spec = pod.get("spec");
+    let account = ["serviceAccountName", "serviceAccount"]
+        .iter()
+        .find_map(|k| spec.and_then(|s| s.get(k)))
+        .map(|n| n.value.clone());
+    let account: Box<str> = match account {
+        Some(Value::Unknown) => return Tri::Unknown,
+        Some(Value::Str(s)) if !s.is_empty() => s,
+        _ => "default".into(),
+    };
+    let pod_namespace = pod_owner.namespace();
+    let subjects: Vec<&Node> = match &node.value {
+        Value::Seq(items) => items.iter().collect(),
+        Value::Map(_) => vec![node],
+        Value::Unknown => return Tri::Unknown,
+        _ => return Tri::False,
+    };
+    let mut unknown = false;
+    for s in subjects {
+        let (kind, name, ns) = (s.get("kind"), s.get("name"), s.get("namespace"));
+        if [kind, name, ns].iter().flatten().any(|n| n.is_unknown()) {
+            unknown = true;
+            continue;
+        }
+        let namespace = ns.and_then(Node::as_str).or(scope.res.namespace());
+        if kind.and_then(Node::as_str) == Some("ServiceAccount")
+            && name.and_then(Node::as_str) == Some(&*account)
+            && namespace == pod_namespace
+        {
+            return Tri::True;
+        }
+    }
+    if unknown { Tri::Unknown } else { Tri::False }
 }
 
 /// Whether `node` (in `scope.res`) names the resource that asked (`scope.subject`).

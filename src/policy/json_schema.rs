@@ -33,6 +33,7 @@ pub fn policy_schema() -> Value {
             "is_guid": {"type": "boolean"},
             "looks_like_secret": {"type": "boolean"},
             "refers_to": {"const": "self"},
+            "binds": {"const": "self", "description": "RBAC binding subjects: one is the ServiceAccount of the pod that asked (in a related test)."},
             "registry_in": {"description": "The image's registry host or repository matches a glob: a list of patterns, or the name of a setting of this policy.", "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
         }
     });

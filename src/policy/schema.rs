@@ -314,6 +314,9 @@ pub enum Op {
     LooksLikeSecret(bool),
     /// The value names the resource under test (its name, or later its ARM id / TF address).
     RefersToSelf,
+    /// The value (a RoleBinding's or ClusterRoleBinding's `subjects`, or one subject) names
+    /// the ServiceAccount of the pod that asked, in its namespace.
+    BindsSelf,
     /// The value is a container image whose registry (or repository) matches a pattern.
     RegistryIn(Patterns),
 }
