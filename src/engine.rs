@@ -107,6 +107,8 @@ pub struct RunResult {
     pub undecided: Vec<Undecided>,
     /// ARM resources whose `condition` is false with the parameters evaluated, sorted.
     pub not_deployed: Vec<NotDeployed>,
+    /// Resources of the inputs that are not linted, and why; sorted.
+    pub not_linted: Vec<NotLinted>,
     /// Notes for stderr on how inputs were read: each message once, with the files it is about.
     pub notes: BTreeMap<String, Vec<Arc<str>>>,
 }
@@ -121,6 +123,16 @@ pub struct NotDeployed {
     pub resource: String,
     /// The parameters file (none: the template's defaults).
     pub parameters: Option<Arc<str>>,
+}
+
+/// A resource of an input that akslint cannot lint (an `azapi_update_resource` whose target is
+/// not in the plan).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NotLinted {
+    pub path: Arc<str>,
+    pub at: Pos,
+    pub resource: String,
+    pub why: &'static str,
 }
 
 /// A resource whose checks could not be decided because values are known only at deployment.
@@ -204,6 +216,7 @@ struct FileOutcome {
     undecided: Vec<Undecided>,
     notes: Vec<(String, Arc<str>)>,
     not_deployed: Vec<NotDeployed>,
+    not_linted: Vec<NotLinted>,
 }
 
 /// Runs policies over inputs. `set` must already carry the user's selection.
@@ -247,6 +260,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
         result.unknown_functions.extend(o.unknown_functions);
         undecided.extend(o.undecided);
         result.not_deployed.extend(o.not_deployed);
+        result.not_linted.extend(o.not_linted);
         for (message, path) in o.notes {
             result.notes.entry(message).or_default().push(path);
         }
@@ -341,6 +355,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
     result.undecided = merge_undecided(undecided);
     result.not_deployed.sort();
     result.not_deployed.dedup();
+    result.not_linted.sort();
     sort_and_dedupe(&mut result.findings);
 
     suppressions.extend(opts.suppressions.iter().cloned());
@@ -413,6 +428,7 @@ fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>)
         undecided: Vec::new(),
         notes: Vec::new(),
         not_deployed: Vec::new(),
+        not_linted: Vec::new(),
     }
 }
 
@@ -561,6 +577,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         undecided: Vec::new(),
         notes: Vec::new(),
         not_deployed: Vec::new(),
+        not_linted: Vec::new(),
     };
     let path = input.display.clone();
     // A file named explicitly without an extension (`~/.kube/config`) is read as YAML, but
@@ -742,6 +759,16 @@ fn process_plan(
     drop(root);
     out.notes
         .extend(loaded.notes.iter().map(|n| (n.clone(), path.clone())));
+    out.not_linted = loaded
+        .unmatched_updates
+        .iter()
+        .map(|(address, at)| NotLinted {
+            path: path.clone(),
+            at: at.start,
+            resource: format!("azapi_update_resource {address}"),
+            why: "its target (resource_id) is not in the plan",
+        })
+        .collect();
     // Code frames must never show a sensitive value.
     out.text = Some(tfplan::redact(text, &loaded.sensitive).into());
     for (span, message) in &loaded.problems {

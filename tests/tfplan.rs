@@ -450,6 +450,44 @@ fn azapi_update_resource_is_merged_onto_its_target() {
     let r = check(dir.path(), "TST101", &["merged", "elsewhere"]);
     let paths: Vec<String> = found(&r).into_iter().map(|f| f.1).collect();
     assert_eq!(paths, ["elsewhere/plan.json"], "{r:?}");
+    // The update whose target is elsewhere is named, not dropped silently.
+    assert_eq!(r.json()["summary"]["not_linted"], 1, "{r:?}");
+    let human = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--policies",
+            "pol",
+            "--select",
+            "TST101",
+            "--statistics",
+            "elsewhere",
+        ],
+    );
+    assert!(
+        human
+            .stdout
+            .contains("1 resource not linted (an update of a resource not in the input"),
+        "{human:?}"
+    );
+    assert!(
+        human.stdout.contains("elsewhere/plan.json:8:16:")
+            && human.stdout.contains("azapi_update_resource azapi_update_resource.lockdown: its target (resource_id) is not in the plan"),
+        "{human:?}"
+    );
+}
+
+#[test]
+fn a_plan_listing_an_address_twice_has_one_resource() {
+    let resource = r#"{"address": "azurerm_kubernetes_cluster.aks", "mode": "managed", "type": "azurerm_kubernetes_cluster", "name": "aks",
+     "values": {"name": "aks1", "local_account_disabled": false}}"#;
+    let plan = format!(
+        r#"{{"format_version": "1.2", "planned_values": {{"root_module": {{"resources": [{resource}, {resource}]}}}}}}"#
+    );
+    let dir = setup(&[("plan.json", &plan)]);
+    let r = check(dir.path(), "TST101", &["plan.json"]);
+    assert_eq!(found(&r).len(), 1, "{r:?}");
+    assert_eq!(r.json()["summary"]["resources"], 1, "{r:?}");
 }
 
 /// A plan of one cluster `module.aks.azurerm_kubernetes_cluster.this` whose

@@ -32,6 +32,8 @@ struct Summary {
     findings: usize,
     /// ARM resources not deployed with the parameters evaluated (`condition` false).
     not_deployed: usize,
+    /// Resources of the inputs akslint cannot lint (`--statistics` says why).
+    not_linted: usize,
     resources: usize,
     undecided: Undecided,
     unknown_verdicts: u64,
@@ -151,6 +153,7 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             files: ctx.result.files.len(),
             findings: ctx.result.findings.len(),
             not_deployed: ctx.result.not_deployed.len(),
+            not_linted: ctx.result.not_linted.len(),
             resources: ctx.result.files.iter().map(|f| f.resources).sum(),
             undecided: Undecided {
                 checks: ctx.result.undecided_checks(),

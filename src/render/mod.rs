@@ -85,6 +85,17 @@ pub fn run_notes(result: &RunResult) -> Vec<(&'static str, String)> {
             ),
         ));
     }
+    if !result.not_linted.is_empty() {
+        let n = result.not_linted.len();
+        notes.push((
+            "not-linted",
+            format!(
+                "{} not linted (an update of a resource not in the input; --statistics lists {})",
+                plural(n, "resource", "resources"),
+                if n == 1 { "it" } else { "them" },
+            ),
+        ));
+    }
     notes
 }
 
@@ -160,6 +171,16 @@ pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
                 w,
                 "  {}:{}:{}: {}{with}",
                 d.path, d.at.line, d.at.col, d.resource
+            )?;
+        }
+    }
+    if !ctx.result.not_linted.is_empty() {
+        writeln!(w, "\nNot linted:")?;
+        for d in &ctx.result.not_linted {
+            writeln!(
+                w,
+                "  {}:{}:{}: {}: {}",
+                d.path, d.at.line, d.at.col, d.resource, d.why
             )?;
         }
     }

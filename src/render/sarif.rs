@@ -187,6 +187,7 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             "undecidedChecks": ctx.result.undecided_checks(),
             "undecidedResources": ctx.result.undecided.len(),
             "notDeployed": ctx.result.not_deployed.len(),
+            "notLinted": ctx.result.not_linted.len(),
         });
     }
     serde_json::to_writer_pretty(&mut *w, &doc)?;

@@ -92,10 +92,17 @@ fn body_of(body: &Node) -> Option<Node> {
 
 /// Merges an `azapi_update_resource` body onto the `azapi_resource` it patches (named by a
 /// configuration reference in `resource_id`, or by an equal known `id`). An update whose
-/// target is not in the plan patches something akslint cannot see: it is not linted.
-pub fn apply_update(resources: &mut [Resource], address: &str, update: &Node, origin: &TfOrigin) {
+/// target is not in the plan patches something akslint cannot see: it is not linted (false
+/// is returned, for the summary to name it). Linting the partial body alone would report every
+/// property it does not repeat.
+pub fn apply_update(
+    resources: &mut [Resource],
+    address: &str,
+    update: &Node,
+    origin: &TfOrigin,
+) -> bool {
     let Some(id) = update.get("resource_id") else {
-        return;
+        return false;
     };
     let refs = origin
         .references
@@ -114,10 +121,13 @@ pub fn apply_update(resources: &mut [Resource], address: &str, update: &Node, or
         });
         r.arm.is_some() && r.tf.is_some() && (by_reference || by_id)
     });
-    let (Some(target), Some(body)) = (target, update.get("body").and_then(body_of)) else {
-        return;
+    let Some(target) = target else {
+        return false;
     };
-    merge(&mut target.root, body);
+    if let Some(body) = update.get("body").and_then(body_of) {
+        merge(&mut target.root, body);
+    }
+    true
 }
 
 /// Deep merge: objects merge key by key (case-insensitively, as ARM reads keys), anything

@@ -20,6 +20,9 @@ pub struct Loaded {
     pub problems: Vec<(Span, String)>,
     /// Spans of every sensitive value in the file (to blank them out of code frames).
     pub sensitive: Vec<Span>,
+    /// `azapi_update_resource`s whose target is not in the plan: (address, its `resource_id`
+    /// span), not linted.
+    pub unmatched_updates: Vec<(String, Span)>,
     /// How the plan was read, for stderr (a plan without `configuration`).
     pub notes: Vec<String>,
     /// `azapi_update_resource` values, before they are merged onto their targets.
@@ -89,7 +92,10 @@ pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
         let Some(address) = r.get_str("address") else {
             continue;
         };
-        seen.insert(address);
+        // One resource per address, however often a plan lists it.
+        if !seen.insert(address) {
+            continue;
+        }
         let change = changes.get(address).and_then(|c| c.get("change"));
         let values = r.get("values");
         let sensitive = r
@@ -137,7 +143,10 @@ pub fn load(file: usize, plan: &Node, sources: &source::SourceIndex) -> Loaded {
         }
     }
     for (address, update, origin) in std::mem::take(&mut loaded.updates) {
-        azapi::apply_update(&mut loaded.resources, &address, &update, &origin);
+        if !azapi::apply_update(&mut loaded.resources, &address, &update, &origin) {
+            let at = update.get("resource_id").map_or(update.span, |n| n.span);
+            loaded.unmatched_updates.push((address, at));
+        }
     }
     loaded.resources.sort_by_key(|r| r.root.span.start);
     loaded
