@@ -251,6 +251,213 @@ fn conditions_existing_copy_loops_and_child_resources() {
         ],
         "{r:?}"
     );
+    // The skipped cluster is named, never dropped silently.
+    assert_eq!(r.json()["summary"]["not_deployed"], 1, "{r:?}");
+    let human = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--policies",
+            "pol",
+            "--select",
+            "TST001",
+            "--statistics",
+            "main.json",
+        ],
+    );
+    assert!(
+        human
+            .stdout
+            .contains("1 resource not deployed with these parameters (condition false;"),
+        "{human:?}"
+    );
+    assert!(
+        human.stdout.contains(
+            "main.json:9:20: Microsoft.ContainerService/managedClusters skipped (template defaults)"
+        ),
+        "{human:?}"
+    );
+    // With parameters that deploy it, it is linted.
+    write(
+        dir.path(),
+        "deploy.json",
+        r#"{"$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentParameters.json#", "contentVersion": "1.0.0.0", "parameters": {"deploy": {"value": true}}}"#,
+    );
+    let with = check(
+        dir.path(),
+        &["main.json", "--arm-parameters", "deploy.json"],
+    );
+    assert_eq!(found(&with).len(), 3, "{with:?}");
+    assert_eq!(with.json()["summary"]["not_deployed"], 0, "{with:?}");
+}
+
+#[test]
+fn expressions_azure_rejects_are_akl001_at_their_string_and_only_that_value_is_unknown() {
+    // Each cluster has one property ARM would reject; `disableLocalAccounts: false` beside it
+    // must still be linted (only the rejected value is unknown, never its object).
+    let cases = [
+        (
+            "[lenght(parameters('names'))]",
+            "`lenght` is not an ARM template function",
+        ),
+        (
+            "[length(parameters('names'), 1)]",
+            "`length` takes 1 argument, not 2",
+        ),
+        ("[length(3)]", "`length` cannot take a number as argument 1"),
+        (
+            "[int('abc')]",
+            "`int` cannot convert the string `abc` to an integer",
+        ),
+        (
+            "[parameters('settings').missing]",
+            "property `missing` does not exist; available: tier",
+        ),
+        (
+            "[parameters('names')[5]]",
+            "index 5 is out of bounds of an array of 2 elements",
+        ),
+        (
+            "[parameters('nope')]",
+            "the template declares no parameter `nope`",
+        ),
+        (
+            "[variables('nope')]",
+            "the template declares no variable `nope`",
+        ),
+        (
+            "[parameters('names').length]",
+            "property `length` cannot be read from an array",
+        ),
+        ("[not('yes')]", "`not` cannot take a string as argument 1"),
+    ];
+    for (expr, why) in cases {
+        let tpl = format!(
+            r#"{{
+  "$schema": "SCHEMA",
+  "parameters": {{
+    "names": {{"type": "array", "defaultValue": ["a", "b"]}},
+    "settings": {{"type": "object", "defaultValue": {{"tier": "Free"}}}}
+  }},
+  "resources": [
+    {{
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-05-01",
+      "name": "aks",
+      "properties": {{
+        "kubernetesVersion": "{expr}",
+        "disableLocalAccounts": false
+      }}
+    }}
+  ]
+}}
+"#
+        );
+        let dir = setup(&[("main.json", &tpl)]);
+        let mut args = vec![
+            "check",
+            "--policies",
+            "pol",
+            "--select",
+            "TST001,AKL001",
+            "--format",
+            "json",
+            "main.json",
+        ];
+        let r = run_in(dir.path(), &args);
+        let f = found(&r);
+        assert_eq!(f.len(), 2, "{expr}: {r:?}");
+        assert_eq!((f[0].0.as_str(), f[0].2), ("AKL001", 13), "{expr}: {r:?}");
+        assert!(
+            f[0].3 == format!("Azure Resource Manager rejects this expression: {why}")
+                || f[0].3.starts_with(&format!(
+                    "Azure Resource Manager rejects this expression: {why} "
+                )),
+            "{expr}: {}",
+            f[0].3
+        );
+        assert_eq!((f[1].0.as_str(), f[1].2), ("TST001", 14), "{expr}: {r:?}");
+        args.clear();
+    }
+    // What ARM never evaluates is never rejected: the untaken branch of an `if`, an `if`
+    // whose condition is unknown, `or` after an undecided argument, a safe dereference.
+    for expr in [
+        "[if(false(), lenght(1), 'x')]",
+        "[if(equals(reference('x').a, 1), parameters('names')[9], 'x')]",
+        "[or(equals(reference('x').a, 1), parameters('names')[9])]",
+        "[parameters('settings').?missing]",
+    ] {
+        let tpl = format!(
+            r#"{{"$schema": "SCHEMA", "parameters": {{"names": {{"type": "array", "defaultValue": ["a"]}}, "settings": {{"type": "object", "defaultValue": {{}}}}}},
+  "resources": [{{"type": "Microsoft.ContainerService/managedClusters", "apiVersion": "2024-05-01", "name": "aks",
+    "properties": {{"kubernetesVersion": "{expr}", "disableLocalAccounts": true}}}}]}}"#
+        );
+        let dir = setup(&[("main.json", &tpl)]);
+        let r = run_in(
+            dir.path(),
+            &[
+                "check",
+                "--policies",
+                "pol",
+                "--select",
+                "TST001,AKL001",
+                "--format",
+                "json",
+                "main.json",
+            ],
+        );
+        assert!(found(&r).is_empty(), "{expr}: {r:?}");
+    }
+}
+
+#[test]
+fn an_unnamed_copy_index_in_a_property_loop_reads_the_resource_loop() {
+    let tpl = r#"{
+  "$schema": "SCHEMA",
+  "parameters": {"pools": {"type": "array", "defaultValue": [["p0"], ["p1a", "p1b"]]}},
+  "resources": [
+    {
+      "copy": {"name": "clusters", "count": 2},
+      "type": "Microsoft.ContainerService/managedClusters",
+      "apiVersion": "2024-05-01",
+      "name": "[format('aks{0}', copyIndex())]",
+      "properties": {
+        "disableLocalAccounts": true,
+        "copy": [{"name": "agentPoolProfiles", "count": "[length(parameters('pools')[copyIndex()])]",
+                  "input": {"name": "[parameters('pools')[copyIndex()][copyIndex('agentPoolProfiles')]]"}}]
+      }
+    }
+  ]
+}
+"#;
+    let dir = setup(&[("main.json", tpl)]);
+    let r = run_in(dir.path(), &["resources", "main.json"]);
+    // aks1 has pools p1a and p1b (not p0, which an index of the property loop would read).
+    let aks1: Value = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .find(|v| v["name"] == "aks1")
+        .unwrap_or_else(|| panic!("{r:?}"));
+    assert_eq!(
+        aks1["tree"]["properties"]["agentPoolProfiles"],
+        serde_json::json!([{"name": "p1a"}, {"name": "p1b"}]),
+        "{r:?}"
+    );
+    let r = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--policies",
+            "pol",
+            "--select",
+            "TST001,AKL001",
+            "--format",
+            "json",
+            "main.json",
+        ],
+    );
+    assert!(found(&r).is_empty(), "{r:?}");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap};
 
 use super::expr::{Expr, ExprError, Parsed, Range, parse_template_string};
-use super::functions;
+use super::{functions, signature};
 use crate::model::{Entry, Node, Pos, Span, Value};
 
 /// Limits that keep a hostile template bounded in time and memory.
@@ -26,6 +26,11 @@ pub struct Budget {
     pub unknown_functions: RefCell<BTreeSet<String>>,
     /// Malformed expressions: (span of the string, error).
     pub errors: RefCell<Vec<(Span, ExprError)>>,
+    /// Well-formed expressions ARM rejects: (span of the string, why).
+    pub rejected: RefCell<Vec<(Span, String)>>,
+    /// Above zero while evaluating what ARM may never evaluate (a branch of an `if` whose
+    /// condition is unknown): nothing is rejected there.
+    speculative: Cell<u32>,
 }
 
 impl Budget {
@@ -129,6 +134,7 @@ impl<'t> TemplateScope<'t> {
         Ctx {
             scope: self,
             copies: Vec::new(),
+            resource_loops: 0,
             lambdas: Vec::new(),
             udf_params: None,
         }
@@ -151,6 +157,15 @@ impl<'t> TemplateScope<'t> {
         self.in_progress.borrow_mut().remove(&key);
         self.cache.borrow_mut().insert(key, v.clone());
         v
+    }
+
+    fn declares_parameter(&self, name: &str) -> bool {
+        self.params.contains_key(&name.to_ascii_lowercase())
+    }
+
+    fn declares_variable(&self, name: &str) -> bool {
+        let lower = name.to_ascii_lowercase();
+        self.vars.contains_key(&lower) || self.var_copies.contains_key(&lower)
     }
 
     pub fn parameter(&self, name: &str, span: Span) -> Node {
@@ -257,6 +272,10 @@ pub struct Ctx<'s, 't> {
     pub scope: &'s TemplateScope<'t>,
     /// (loop name, index) of enclosing `copy` loops, innermost last.
     pub copies: Vec<(String, Node)>,
+    /// How many of `copies`, from the start, are resource loops: a `copyIndex()` without a
+    /// name reads the innermost of those, never a property or variable loop (ARM requires
+    /// those to be named).
+    resource_loops: usize,
     lambdas: Vec<(String, Node)>,
     /// Arguments of a user-defined function being evaluated.
     udf_params: Option<HashMap<String, Node>>,
@@ -267,7 +286,15 @@ pub fn unknown(span: Span) -> Node {
 }
 
 impl<'s, 't> Ctx<'s, 't> {
+    /// Inside an iteration of a resource `copy` loop.
     pub fn with_copy(&self, name: &str, index: Node) -> Self {
+        let mut c = self.with_named_copy(name, index);
+        c.resource_loops = c.copies.len();
+        c
+    }
+
+    /// Inside an iteration of a property or variable `copy` loop.
+    fn with_named_copy(&self, name: &str, index: Node) -> Self {
         let mut c = self.clone();
         c.copies.push((name.to_string(), index));
         c
@@ -330,7 +357,7 @@ impl<'s, 't> Ctx<'s, 't> {
                 Value::Seq(
                     (0..n)
                         .map(|i| {
-                            self.with_copy(name, Node::new(Value::Int(i as i64), count.span))
+                            self.with_named_copy(name, Node::new(Value::Int(i as i64), count.span))
                                 .eval_node(input)
                         })
                         .collect(),
@@ -345,12 +372,37 @@ impl<'s, 't> Ctx<'s, 't> {
         match parse_template_string(s) {
             Ok(Parsed::Literal(l)) if l.len() == s.len() => node.clone(),
             Ok(Parsed::Literal(l)) => Node::new(Value::Str(l), node.span),
-            Ok(Parsed::Expr(e)) => self.eval(&e, &At::of(node)),
+            Ok(Parsed::Expr(e)) => {
+                let before = self.scope.budget.rejected.borrow().len();
+                let v = self.eval(&e, &At::of(node));
+                // ARM rejects the whole expression: this value (not its object) is unknown.
+                if self.scope.budget.rejected.borrow().len() > before {
+                    unknown(node.span)
+                } else {
+                    v
+                }
+            }
             Err(err) => {
                 self.scope.budget.errors.borrow_mut().push((node.span, err));
                 unknown(node.span)
             }
         }
+    }
+
+    /// Records that ARM rejects the expression at `at`, unless evaluating speculatively.
+    fn reject(&self, at: &At, why: String) {
+        if self.scope.budget.speculative.get() == 0 {
+            self.scope.budget.rejected.borrow_mut().push((at.span, why));
+        }
+    }
+
+    /// Evaluates what ARM may not evaluate at all: rejections there are not reported.
+    fn speculate(&self, f: impl FnOnce() -> Node) -> Node {
+        let b = &self.scope.budget.speculative;
+        b.set(b.get() + 1);
+        let v = f();
+        b.set(b.get() - 1);
+        v
     }
 
     pub fn eval(&self, e: &Expr, at: &At) -> Node {
@@ -380,9 +432,14 @@ impl<'s, 't> Ctx<'s, 't> {
             Expr::Member {
                 target,
                 name,
+                safe,
                 range,
             } => {
                 let t = self.eval(target, at);
+                if !*safe && let Some(why) = signature::member_rejection(&t, name) {
+                    self.reject(at, why);
+                    return unknown(at.sub(*range));
+                }
                 functions::member(&t, name, at.sub(*range))
             }
             Expr::Index {
@@ -392,6 +449,10 @@ impl<'s, 't> Ctx<'s, 't> {
             } => {
                 let t = self.eval(target, at);
                 let i = self.eval(index, at);
+                if let Some(why) = signature::index_rejection(&t, &i) {
+                    self.reject(at, why);
+                    return unknown(at.sub(*range));
+                }
                 functions::index(&t, &i, at.sub(*range))
             }
             Expr::Call { name, args, range } => self.call(name, args, at, at.sub(*range)),
@@ -429,6 +490,10 @@ impl<'s, 't> Ctx<'s, 't> {
 
     fn call(&self, name: &str, args: &[Expr], at: &At, span: Span) -> Node {
         let lower = name.to_ascii_lowercase();
+        if let Some(why) = signature::count_rejection(&lower, args.len()) {
+            self.reject(at, why);
+            return unknown(span);
+        }
         let arg = |i: usize| -> Node {
             args.get(i)
                 .map_or_else(|| unknown(span), |a| self.eval(a, at))
@@ -441,7 +506,7 @@ impl<'s, 't> Ctx<'s, 't> {
                     Value::Bool(true) => arg(1),
                     Value::Bool(false) => arg(2),
                     _ => {
-                        let (a, b) = (arg(1), arg(2));
+                        let (a, b) = (self.speculate(|| arg(1)), self.speculate(|| arg(2)));
                         if a.value.same_as(&b.value) && !a.is_unknown() {
                             a
                         } else {
@@ -454,7 +519,12 @@ impl<'s, 't> Ctx<'s, 't> {
                 let decisive = lower == "or";
                 let mut undecided = false;
                 for a in args {
-                    let v = self.eval(a, at);
+                    // After an undecided argument ARM may stop before this one.
+                    let v = if undecided {
+                        self.speculate(|| self.eval(a, at))
+                    } else {
+                        self.eval(a, at)
+                    };
                     match v.value {
                         Value::Bool(b) if b == decisive => {
                             return Node::new(Value::Bool(b), v.span);
@@ -470,20 +540,34 @@ impl<'s, 't> Ctx<'s, 't> {
                 }
             }
             "coalesce" => {
+                let mut undecided = false;
                 for a in args {
-                    let v = self.eval(a, at);
+                    let v = if undecided {
+                        self.speculate(|| self.eval(a, at))
+                    } else {
+                        self.eval(a, at)
+                    };
                     if !v.is_null() {
                         return v;
                     }
+                    undecided |= v.is_unknown();
                 }
                 Node::new(Value::Null, span)
             }
             "parameters" => match self.udf_param_or_name(&arg(0)) {
                 Ok(v) => v,
+                Err(Some(n)) if self.udf_params.is_none() && !self.scope.declares_parameter(&n) => {
+                    self.reject(at, format!("the template declares no parameter `{n}`"));
+                    unknown(span)
+                }
                 Err(Some(n)) => self.scope.parameter(&n, span),
                 Err(None) => unknown(span),
             },
             "variables" => match arg(0).as_str() {
+                Some(n) if !self.scope.declares_variable(n) => {
+                    self.reject(at, format!("the template declares no variable `{n}`"));
+                    unknown(span)
+                }
                 Some(n) => self.scope.variable(n, span),
                 None => unknown(span),
             },
@@ -516,7 +600,7 @@ impl<'s, 't> Ctx<'s, 't> {
                         .iter()
                         .rev()
                         .find(|(l, _)| l.eq_ignore_ascii_case(n)),
-                    None => self.copies.last(),
+                    None => self.copies[..self.resource_loops].last(),
                 };
                 match found.map(|(_, v)| &v.value) {
                     Some(Value::Int(i)) => Node::new(Value::Int(i + offset), span),
@@ -533,6 +617,22 @@ impl<'s, 't> Ctx<'s, 't> {
                     return self.user_function(def, values, span);
                 }
                 let values: Vec<Node> = args.iter().map(|a| self.eval(a, at)).collect();
+                if lower.contains('.') {
+                    // A user-defined function this template does not declare.
+                    self.reject(
+                        at,
+                        format!("the user-defined function `{name}` is not declared"),
+                    );
+                    return unknown(span);
+                }
+                if !signature::is_known(&lower) {
+                    self.reject(at, format!("`{name}` is not an ARM template function"));
+                    return unknown(span);
+                }
+                if let Some(why) = signature::rejection(&lower, &values) {
+                    self.reject(at, why);
+                    return unknown(span);
+                }
                 match functions::apply(&lower, &values, args, span) {
                     Some(v) => v,
                     None => {
@@ -576,6 +676,7 @@ impl<'s, 't> Ctx<'s, 't> {
         let ctx = Ctx {
             scope: self.scope,
             copies: Vec::new(),
+            resource_loops: 0,
             lambdas: Vec::new(),
             udf_params: Some(params),
         };
@@ -724,7 +825,8 @@ pub(crate) mod tests {
     }
 
     pub fn eval(expr: &str) -> Node {
-        eval_in(r#"{"parameters": {}}"#, expr)
+        // `kv`: a parameter known only at deployment.
+        eval_in(r#"{"parameters": {"kv": {"type": "string"}}}"#, expr)
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub enum Expr {
     Member {
         target: Box<Expr>,
         name: Box<str>,
+        /// Bicep's safe dereference `.?`: a missing member is null, not an error.
+        safe: bool,
         range: Range,
     },
     Index {
@@ -189,8 +191,9 @@ impl Parser<'_> {
             match self.peek() {
                 Some('.') => {
                     self.pos += 1;
-                    // Bicep's safe dereference `.?` reads like `.` here: a missing member is null.
-                    if self.peek() == Some('?') {
+                    // Bicep's safe dereference `.?`: a missing member is null.
+                    let safe = self.peek() == Some('?');
+                    if safe {
                         self.pos += 1;
                     }
                     self.skip_ws();
@@ -199,6 +202,7 @@ impl Parser<'_> {
                     e = Expr::Member {
                         target: Box::new(e),
                         name: name.into(),
+                        safe,
                         range: self.range_from(start),
                     };
                 }

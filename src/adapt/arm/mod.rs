@@ -8,6 +8,7 @@ pub mod eval;
 pub mod expr;
 pub mod functions;
 pub mod params;
+pub mod signature;
 pub mod template;
 
 use std::sync::Arc;
@@ -94,6 +95,16 @@ pub fn load(
         .into_iter()
         .map(|(s, e)| (s, format!("invalid ARM expression: {e}")))
         .collect();
+    let mut rejected = budget.rejected.into_inner();
+    rejected.sort();
+    rejected.dedup_by_key(|(s, _)| *s);
+    loaded.errors.extend(rejected.into_iter().map(|(s, why)| {
+        (
+            s,
+            format!("Azure Resource Manager rejects this expression: {why}"),
+        )
+    }));
+    loaded.errors.sort_by_key(|(s, _)| *s);
     loaded.exceeded = budget.exceeded.get();
     loaded.unknown_functions = budget.unknown_functions.into_inner().into_iter().collect();
     loaded
