@@ -781,3 +781,115 @@ fn findings_are_sorted_by_file_line_column_id() {
         ]
     );
 }
+
+// ---------------------------------------------------------------- run notes
+
+/// An ARM template with one check undecided until deployment (a parameter without a value)
+/// and one resource its default parameters do not deploy.
+const NOTES_UNDECIDED: &str =
+    "1 check undecided on 1 resource (values known only at deployment; --statistics lists them).";
+const NOTES_SKIPPED: &str = "1 resource not deployed with these parameters (condition false; --statistics lists it; --arm-parameters lints another set).";
+
+fn notes_run(format: &str, extra: &[&str]) -> Run {
+    let dir = fx("run-notes");
+    let mut args = vec!["check", "--select", "AUTH001", "--format", format];
+    args.extend_from_slice(extra);
+    args.push(&dir);
+    run(&args)
+}
+
+#[test]
+fn undecided_checks_and_resources_not_deployed_are_said_in_every_format() {
+    let human = notes_run("human", &[]);
+    assert_eq!(
+        human.lines(),
+        [
+            "No findings: checked 1 resource in 1 file.",
+            NOTES_UNDECIDED,
+            NOTES_SKIPPED
+        ],
+        "{human:?}"
+    );
+    let concise = notes_run("concise", &[]);
+    assert_eq!(
+        concise.lines(),
+        [NOTES_UNDECIDED, NOTES_SKIPPED],
+        "{concise:?}"
+    );
+    let github = notes_run("github", &[]);
+    assert_eq!(
+        github.lines(),
+        [
+            format!("akslint: {NOTES_UNDECIDED}"),
+            format!("akslint: {NOTES_SKIPPED}")
+        ],
+        "{github:?}"
+    );
+    let summary = notes_run("json", &[]).json()["summary"].clone();
+    assert_eq!(
+        summary["undecided"],
+        serde_json::json!({"checks": 1, "resources": 1})
+    );
+    assert_eq!(summary["not_deployed"], 1);
+    let sarif = notes_run("sarif", &[]).json();
+    assert_valid_sarif(&sarif);
+    let run0 = &sarif["runs"][0];
+    let notes: Vec<(&str, &str)> = run0["invocations"][0]["toolExecutionNotifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["descriptor"]["id"].as_str().unwrap(),
+                n["message"]["text"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("undecided", NOTES_UNDECIDED),
+            ("not-deployed", NOTES_SKIPPED)
+        ]
+    );
+    assert_eq!(run0["properties"]["undecidedChecks"], 1);
+    // --quiet: findings only.
+    for format in ["human", "concise", "github"] {
+        let q = notes_run(format, &["--quiet"]);
+        assert_eq!(q.stdout, "", "{format}: {q:?}");
+    }
+    // --statistics names the resources.
+    let stats = notes_run("concise", &["--statistics"]);
+    assert!(
+        stats.stdout.contains("testdata/cli/run-notes/main.json:9:5: Microsoft.ContainerService/managedClusters aks-prod: AUTH001"),
+        "{stats:?}"
+    );
+    assert!(
+        stats.stdout.contains("testdata/cli/run-notes/main.json:20:20: Microsoft.ContainerService/managedClusters aks-staging (template defaults)"),
+        "{stats:?}"
+    );
+}
+
+#[test]
+fn the_job_summary_says_what_is_undecided() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.md");
+    let out = command(&root())
+        .args([
+            "check",
+            "--select",
+            "AUTH001",
+            "--format",
+            "github",
+            &fx("run-notes"),
+        ])
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains(NOTES_UNDECIDED) && md.contains(NOTES_SKIPPED),
+        "{md}"
+    );
+}

@@ -95,15 +95,17 @@ fn summary(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
     if findings.is_empty() {
         writeln!(
             w,
-            "No findings: checked {resources} resources in {linted} {}.",
+            "No findings: checked {} in {linted} {}.",
+            super::plural(resources, "resource", "resources"),
             files_word(linted)
         )
     } else {
         writeln!(
             w,
-            "Found {} in {in_files} {}; checked {resources} resources in {linted} {}.",
+            "Found {} in {in_files} {}; checked {} in {linted} {}.",
             count_phrase(findings),
             files_word(in_files),
+            super::plural(resources, "resource", "resources"),
             files_word(linted),
         )
     }
