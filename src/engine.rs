@@ -803,6 +803,21 @@ fn process_arm(
 ) {
     let path = input.display.clone();
     out.summary.kind = FileKind::Arm;
+    if out.bytes > arm::eval::AZURE_MAX_TEMPLATE_BYTES as u64 {
+        // Azure rejects it; evaluating it would only multiply a hostile file's size.
+        linter_finding(
+            set,
+            "AKL003",
+            &path,
+            Span::new(root.span.start, root.span.start),
+            format!(
+                "template of {:.1} MiB exceeds Azure Resource Manager's limit of 4 MiB: not evaluated",
+                out.bytes as f64 / (1024.0 * 1024.0)
+            ),
+            &mut out.findings,
+        );
+        return;
+    }
     let on_disk = match &input.origin {
         Origin::File(p) => Some(p.as_path()),
         Origin::Stdin(_) | Origin::Piped(_) | Origin::PipedOverLimit => None,
@@ -866,9 +881,13 @@ fn process_arm(
             "AKL003",
             &path,
             Span::new(Pos::new(1, 1), Pos::new(1, 1)),
-            "template evaluation exceeded its work limit; values past it are unknown".into(),
+            "template evaluation exceeded its work and memory limit; values past it are unknown"
+                .into(),
             &mut out.findings,
         );
+    }
+    for (span, why) in &loaded.over_limits {
+        linter_finding(set, "AKL003", &path, *span, why.clone(), &mut out.findings);
     }
     out.unknown_functions = loaded.unknown_functions;
     out.not_deployed = loaded

@@ -1488,3 +1488,175 @@ mod unix {
         assert_eq!(mode(&existing), "644", "overwritten --output file");
     }
 }
+
+// ---------------------------------------------------------------- ARM memory bombs (issue 15)
+
+/// A cluster whose `properties` hold a property `copy` of `count` × `input`, itself in a
+/// resource `copy` of `outer` when given.
+fn arm_copy_bomb(count: u64, input: &str, outer: Option<u64>) -> String {
+    let outer = outer.map_or(String::new(), |n| {
+        format!(", \"copy\": {{\"name\": \"c\", \"count\": {n}}}")
+    });
+    format!(
+        "{{\"$schema\": \"{ARM_SCHEMA}\", \"resources\": [{{\"type\": \"Microsoft.ContainerService/managedClusters\", \"apiVersion\": \"2024-05-01\", \"name\": \"aks\",\n\"properties\": {{\"copy\": [{{\"name\": \"x\", \"count\": {count}, \"input\": \"{input}\"}}]}}{outer}}}]}}\n"
+    )
+}
+
+/// `levels` variables, each an array of two uses of the previous one (2^levels leaves).
+fn arm_doubling_variables(levels: usize) -> String {
+    let mut vars = vec!["\"v0\": \"[createArray('aaaaaaaaaaaaaaaa')]\"".to_string()];
+    for i in 1..levels {
+        vars.push(format!(
+            "\"v{i}\": \"[createArray(variables('v{p}'), variables('v{p}'))]\"",
+            p = i - 1
+        ));
+    }
+    format!(
+        "{{\"$schema\": \"{ARM_SCHEMA}\", \"variables\": {{{}}},\n\"resources\": [{{\"type\": \"Microsoft.ContainerService/managedClusters\", \"apiVersion\": \"2024-05-01\", \"name\": \"aks\", \"properties\": {{\"tags\": \"[variables('v{}')]\"}}}}]}}\n",
+        vars.join(", "),
+        levels - 1
+    )
+}
+
+/// Nested deployments `depth` deep, each deploying 10 clusters and 10 deployments of the next
+/// level (10^depth deployments if all were walked).
+fn arm_nested_deployments(depth: usize) -> String {
+    let cluster = "{\"type\": \"Microsoft.ContainerService/managedClusters\", \"apiVersion\": \"2024-02-01\", \"name\": \"[concat('c', copyIndex())]\", \"location\": \"westeurope\", \"copy\": {\"name\": \"c\", \"count\": 10}, \"properties\": {\"dnsPrefix\": \"x\"}}";
+    let mut tpl = format!("{{\"$schema\": \"{ARM_SCHEMA}\", \"resources\": [{cluster}]}}");
+    for _ in 0..depth {
+        tpl = format!(
+            "{{\"$schema\": \"{ARM_SCHEMA}\", \"resources\": [{cluster}, {{\"type\": \"Microsoft.Resources/deployments\", \"apiVersion\": \"2022-09-01\", \"name\": \"[concat('d', copyIndex())]\", \"copy\": {{\"name\": \"d\", \"count\": 10}}, \"properties\": {{\"mode\": \"Incremental\", \"expressionEvaluationOptions\": {{\"scope\": \"inner\"}}, \"template\": {tpl}}}}}]}}"
+        );
+    }
+    tpl + "\n"
+}
+
+/// The AKL003 messages of a `--format json` run on `path`.
+fn akl003(r: &Run, path: &str) -> Vec<String> {
+    r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["id"] == "AKL003" && f["path"] == path)
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Runs `check` on `main.json` = `template` beside a privileged pod: AKL003 on the template,
+/// the pod still linted, within time and memory ceilings.
+fn bomb(template: &str, what: &str) -> Vec<String> {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    write(d, "main.json", template);
+    write(d, "pod.yaml", PRIVILEGED_POD);
+    let t = bounded_with(
+        d,
+        &[
+            "check",
+            ".",
+            "--select",
+            "AKL003,POD001",
+            "--format",
+            "json",
+        ],
+        Extra {
+            rss: true,
+            ..Extra::default()
+        },
+    );
+    let r = &t.run;
+    let f = found(r);
+    assert!(
+        f.contains(&at("POD001", "pod.yaml", POD001_AT.0, POD001_AT.1)),
+        "{what}: {r:?}"
+    );
+    // Before the budget counted copies: OOM-killed at 23.7 GB, or aborted (exit 134).
+    assert!(
+        t.elapsed < Duration::from_secs(15),
+        "{what}: {:?}",
+        t.elapsed
+    );
+    assert_peak_below(&t, 300, what);
+    let m = akl003(r, "main.json");
+    assert!(!m.is_empty(), "{what}: no AKL003: {r:?}");
+    m
+}
+
+#[test]
+fn arm_copy_counts_past_azures_limit_are_akl003_before_anything_is_built() {
+    let m = bomb(
+        &arm_copy_bomb(10_000, "[range(0, 10000)]", None),
+        "10,000 × range(10,000)",
+    );
+    assert_eq!(
+        m,
+        ["a copy loop of 10000 exceeds Azure's limit of 800: not evaluated"]
+    );
+    let m = bomb(
+        &arm_copy_bomb(1_000, "[range(0, 1000)]", Some(1_000)),
+        "resource copy 1,000 × property copy 1,000",
+    );
+    assert_eq!(
+        m,
+        ["a copy loop of 1000 exceeds Azure's limit of 800: not evaluated"]
+    );
+}
+
+#[test]
+fn arm_values_multiplied_within_azures_limits_are_charged_to_the_budget() {
+    let budget =
+        "template evaluation exceeded its work and memory limit; values past it are unknown";
+    for (tpl, what) in [
+        (
+            arm_copy_bomb(800, "[range(0, 10000)]", None),
+            "800 × range(10,000)",
+        ),
+        (
+            arm_copy_bomb(800, "[range(0, 800)]", Some(800)),
+            "800 × 800 × 800",
+        ),
+        (arm_doubling_variables(39), "39 doubling variables"),
+        (
+            arm_nested_deployments(8),
+            "10 wide × 8 deep nested deployments",
+        ),
+    ] {
+        assert_eq!(bomb(&tpl, what), [budget], "{what}");
+    }
+}
+
+#[test]
+fn arm_templates_past_azures_size_and_declaration_limits_are_akl003() {
+    let params: Vec<String> = (0..257)
+        .map(|i| format!("\"p{i}\": {{\"type\": \"string\", \"defaultValue\": \"x\"}}"))
+        .collect();
+    let tpl = format!(
+        "{{\"$schema\": \"{ARM_SCHEMA}\",\n\"parameters\": {{{}}}, \"resources\": []}}\n",
+        params.join(", ")
+    );
+    assert_eq!(
+        bomb(&tpl, "257 parameters"),
+        ["257 parameters exceed Azure's limit of 256 per template"]
+    );
+
+    let resources: Vec<String> = (0..801)
+        .map(|i| format!("{{\"type\": \"Microsoft.Network/publicIPAddresses\", \"apiVersion\": \"2023-04-01\", \"name\": \"ip{i}\", \"properties\": {{}}}}"))
+        .collect();
+    let tpl = format!(
+        "{{\"$schema\": \"{ARM_SCHEMA}\", \"resources\": [\n{}]}}\n",
+        resources.join(",\n")
+    );
+    assert_eq!(
+        bomb(&tpl, "801 resources"),
+        ["more than 800 resources, Azure's limit per deployment: the rest are not evaluated"]
+    );
+
+    let padding = "a".repeat(4 * 1024 * 1024);
+    let tpl = format!(
+        "{{\"$schema\": \"{ARM_SCHEMA}\", \"metadata\": {{\"pad\": \"{padding}\"}}, \"resources\": []}}\n"
+    );
+    assert_eq!(
+        bomb(&tpl, "a 4 MiB template"),
+        ["template of 4.0 MiB exceeds Azure Resource Manager's limit of 4 MiB: not evaluated"]
+    );
+}

@@ -11,8 +11,16 @@ use super::expr::{Expr, ExprError, Parsed, Range, parse_template_string};
 use super::{functions, signature};
 use crate::model::{Entry, Node, Pos, Span, Value};
 
-/// Limits that keep a hostile template bounded in time and memory.
-pub const MAX_STEPS: u64 = 5_000_000;
+/// Limits that keep a hostile template bounded in time and memory. Steps count evaluation work
+/// and every value node created or copied (array items, object members, 64 bytes of string
+/// each): one budget per template file, so memory is bounded whatever the template multiplies.
+pub const MAX_STEPS: u64 = 1_000_000;
+/// Azure Resource Manager's own limits: a template beyond them is rejected at deployment, so
+/// nothing past them is evaluated.
+pub const AZURE_MAX_COPY: usize = 800;
+pub const AZURE_MAX_RESOURCES: usize = 800;
+pub const AZURE_MAX_DECLARATIONS: usize = 256;
+pub const AZURE_MAX_TEMPLATE_BYTES: usize = 4 * 1024 * 1024;
 pub const MAX_ITEMS: usize = 10_000;
 pub const MAX_STRING: usize = 1_000_000;
 const MAX_DEPTH: usize = 128;
@@ -28,6 +36,8 @@ pub struct Budget {
     pub errors: RefCell<Vec<(Span, ExprError)>>,
     /// Well-formed expressions ARM rejects: (span of the string, why).
     pub rejected: RefCell<Vec<(Span, String)>>,
+    /// Azure limits a template exceeds (AKL003): (where, why).
+    pub over_limits: RefCell<Vec<(Span, String)>>,
     /// Above zero while evaluating what ARM may never evaluate (a branch of an `if` whose
     /// condition is unknown): nothing is rejected there.
     speculative: Cell<u32>,
@@ -35,15 +45,57 @@ pub struct Budget {
 
 impl Budget {
     fn step(&self) -> bool {
-        let n = self.steps.get() + 1;
-        self.steps.set(n);
-        if n > MAX_STEPS {
+        self.charge(1)
+    }
+
+    /// Charges `n` units of work or memory; false (and exceeded) once the budget is spent.
+    pub fn charge(&self, n: u64) -> bool {
+        let total = self.steps.get().saturating_add(n);
+        self.steps.set(total);
+        if total > MAX_STEPS {
             self.exceeded.set(true);
             false
         } else {
             true
         }
     }
+
+    /// Charges the copy of `node` before it is made: false when it would not fit.
+    pub fn charge_copy(&self, node: &Node) -> bool {
+        let left = MAX_STEPS.saturating_sub(self.steps.get());
+        let w = weight(node, left.saturating_add(1));
+        self.charge(w)
+    }
+
+    /// An Azure limit the template exceeds: AKL003 at `at`.
+    pub fn over_limit(&self, at: Span, why: String) {
+        self.over_limits.borrow_mut().push((at, why));
+    }
+}
+
+/// The nodes of a value (a string counting one per 64 bytes as well), counted up to `cap`.
+pub fn weight(node: &Node, cap: u64) -> u64 {
+    let mut total = 0u64;
+    let mut stack = vec![node];
+    while let Some(n) = stack.pop() {
+        total += 1;
+        if total >= cap {
+            return total;
+        }
+        match &n.value {
+            Value::Str(s) => total += (s.len() / 64) as u64,
+            Value::Seq(items) => stack.extend(items.iter()),
+            Value::Map(entries) => {
+                total += entries
+                    .iter()
+                    .map(|e| (e.key.len() / 64) as u64)
+                    .sum::<u64>();
+                stack.extend(entries.iter().map(|e| &e.value));
+            }
+            _ => {}
+        }
+    }
+    total
 }
 
 /// How a parameter gets its value.
@@ -147,6 +199,10 @@ impl<'t> TemplateScope<'t> {
     fn memo(&self, is_param: bool, name: &str, span: Span, f: impl FnOnce() -> Node) -> Node {
         let key = (is_param, name.to_ascii_lowercase());
         if let Some(v) = self.cache.borrow().get(&key) {
+            // Every use is a copy: a variable built from two uses of the previous one doubles.
+            if !self.budget.charge_copy(v) {
+                return unknown(span);
+            }
             return v.clone();
         }
         if !self.in_progress.borrow_mut().insert(key.clone()) {
@@ -352,6 +408,17 @@ impl<'s, 't> Ctx<'s, 't> {
             .get("count")
             .map(|c| self.eval_node(c))
             .unwrap_or_else(|| unknown(spec.span));
+        if let Some(n) = count.value.as_f64()
+            && n > AZURE_MAX_COPY as f64
+        {
+            self.scope.budget.over_limit(
+                count.span,
+                format!(
+                    "a copy loop of {n} exceeds Azure's limit of {AZURE_MAX_COPY}: not evaluated"
+                ),
+            );
+            return unknown(spec.span);
+        }
         match count_of(&count) {
             Some(n) => Node::new(
                 Value::Seq(
@@ -464,6 +531,7 @@ impl<'s, 't> Ctx<'s, 't> {
             .iter()
             .rev()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .filter(|(_, v)| self.scope.budget.charge_copy(v))
             .map_or_else(|| unknown(span), |(_, v)| v.clone())
     }
 
@@ -608,7 +676,12 @@ impl<'s, 't> Ctx<'s, 't> {
                 }
             }
             "map" | "filter" | "sort" | "reduce" | "toobject" | "mapvalues" | "groupby" => {
-                self.higher_order(&lower, args, at, span)
+                let v = self.higher_order(&lower, args, at, span);
+                if self.scope.budget.charge_copy(&v) {
+                    v
+                } else {
+                    unknown(span)
+                }
             }
             "lambda" => unknown(span),
             _ => {
@@ -634,7 +707,9 @@ impl<'s, 't> Ctx<'s, 't> {
                     return unknown(span);
                 }
                 match functions::apply(&lower, &values, args, span) {
-                    Some(v) => v,
+                    // What the function built (`range`, `concat`, `union` copy their inputs).
+                    Some(v) if self.scope.budget.charge_copy(&v) => v,
+                    Some(_) => unknown(span),
                     None => {
                         self.scope
                             .budget

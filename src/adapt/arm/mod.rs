@@ -37,6 +37,8 @@ pub struct Loaded {
     pub errors: Vec<(Span, String)>,
     /// The evaluation budget ran out (AKL003).
     pub exceeded: bool,
+    /// Azure limits the template exceeds (AKL003 at each).
+    pub over_limits: Vec<(Span, String)>,
     /// Functions met that are not implemented (their values were unknown).
     pub unknown_functions: Vec<String>,
     /// Resources whose `condition` is false (per parameters file).
@@ -80,6 +82,7 @@ pub fn load(
             emit_templates: i == 0,
             out: Vec::new(),
             skipped: Vec::new(),
+            deployed: 0,
         };
         walker.template(template, &scope, label, 0);
         loaded.resources.extend(walker.out);
@@ -106,6 +109,10 @@ pub fn load(
     }));
     loaded.errors.sort_by_key(|(s, _)| *s);
     loaded.exceeded = budget.exceeded.get();
+    let mut over = budget.over_limits.into_inner();
+    over.sort();
+    over.dedup();
+    loaded.over_limits = over;
     loaded.unknown_functions = budget.unknown_functions.into_inner().into_iter().collect();
     loaded
 }

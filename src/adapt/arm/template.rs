@@ -2,7 +2,10 @@
 //! resources, `existing`, `condition`, `copy`, and nested deployments in inner or outer scope.
 
 use super::ArmRun;
-use super::eval::{Budget, Ctx, TemplateScope, count_of, unknown};
+use super::eval::{
+    AZURE_MAX_COPY, AZURE_MAX_DECLARATIONS, AZURE_MAX_RESOURCES, Budget, Ctx, TemplateScope,
+    count_of, unknown,
+};
 use super::expr::{Parsed, parse_template_string};
 use crate::model::{ArmOrigin, Entry, Format, Node, Resource, ResourceId, Value};
 
@@ -20,7 +23,13 @@ pub struct Walker<'r> {
     pub out: Vec<Resource>,
     /// Declarations whose `condition` is false with these parameters: not deployed.
     pub skipped: Vec<Skipped>,
+    /// Resources of the top-level deployment so far (Azure deploys at most 800 per deployment).
+    pub deployed: usize,
 }
+
+/// What a resource record costs besides its tree (ids, origin, sources, and the policies
+/// evaluated on it): budget units. About 3,900 resources per file at most.
+const RESOURCE_WEIGHT: u64 = 256;
 
 /// A resource the template does not deploy with the parameters it was evaluated with.
 #[derive(Debug, Clone)]
@@ -40,6 +49,19 @@ struct Parent {
 
 impl Walker<'_> {
     pub fn template(&mut self, tpl: &Node, scope: &TemplateScope<'_>, label: &str, depth: usize) {
+        for section in ["parameters", "variables"] {
+            if let Some(e) = tpl.entry_ignore_case(section)
+                && let Some(n) = e.value.as_map().map(<[_]>::len)
+                && n > AZURE_MAX_DECLARATIONS
+            {
+                self.budget.over_limit(
+                    e.key_span,
+                    format!(
+                        "{n} {section} exceed Azure's limit of {AZURE_MAX_DECLARATIONS} per template"
+                    ),
+                );
+            }
+        }
         if self.emit_templates {
             self.template_resource(tpl, label, depth == 0);
         }
@@ -74,6 +96,10 @@ impl Walker<'_> {
             .filter(|e| keep.iter().any(|k| e.key.eq_ignore_ascii_case(k)))
             .cloned()
             .collect();
+        let root = Node::new(Value::Map(entries), tpl.span);
+        if !self.budget.charge(RESOURCE_WEIGHT) || !self.budget.charge_copy(&root) {
+            return;
+        }
         let decl = tpl
             .entry("$schema")
             .map_or(tpl.head_span(), |e| e.value.span);
@@ -86,7 +112,7 @@ impl Walker<'_> {
                 namespace: None,
                 name: Some(label.into()),
             },
-            root: Node::new(Value::Map(entries), tpl.span),
+            root,
             pod_path: None,
             helm_source: None,
             arm: Some(Box::new(ArmOrigin {
@@ -109,7 +135,9 @@ impl Walker<'_> {
         parent: Option<&Parent>,
         depth: usize,
     ) {
-        if decl.as_map().is_none()
+        // Past the budget nothing more is evaluated: stop walking, do not iterate loops.
+        if self.budget.exceeded.get()
+            || decl.as_map().is_none()
             || decl
                 .entry_ignore_case("existing")
                 .is_some_and(|e| e.value.value == Value::Bool(true))
@@ -122,6 +150,17 @@ impl Walker<'_> {
                 let count = copy
                     .entry_ignore_case("count")
                     .map_or_else(|| unknown(copy.span), |c| ctx.eval_node(&c.value));
+                if let Some(n) = count.value.as_f64()
+                    && n > AZURE_MAX_COPY as f64
+                {
+                    self.budget.over_limit(
+                        count.span,
+                        format!(
+                            "a copy loop of {n} exceeds Azure's limit of {AZURE_MAX_COPY}: not evaluated"
+                        ),
+                    );
+                    return;
+                }
                 match count_of(&count) {
                     Some(n) => {
                         for i in 0..n {
@@ -208,6 +247,23 @@ impl Walker<'_> {
                 None => symbol.map_or_else(|| name.clone(), str::to_string),
             };
             let key = format!("{}|{}", ty.to_ascii_lowercase(), name.to_ascii_lowercase());
+            // Per deployment: a nested deployment is a deployment of its own.
+            self.deployed += usize::from(depth == 0);
+            if depth == 0 && self.deployed > AZURE_MAX_RESOURCES {
+                if self.deployed == AZURE_MAX_RESOURCES + 1 {
+                    self.budget.over_limit(
+                        decl.span,
+                        format!(
+                            "more than {AZURE_MAX_RESOURCES} resources, Azure's limit per deployment: the rest are not evaluated"
+                        ),
+                    );
+                }
+                return;
+            }
+            // The resource itself is memory: charged like any value the template builds.
+            if !self.budget.charge(RESOURCE_WEIGHT) || !self.budget.charge_copy(&root) {
+                return;
+            }
             self.out.push(Resource {
                 file: self.run.file,
                 format: Format::Arm,
