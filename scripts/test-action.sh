@@ -226,6 +226,14 @@ PY
 "${sarif_schema[@]}" "$(out subdir sarif-file)" >/dev/null || fail "rewritten SARIF is not valid SARIF 2.1.0"
 pass "annotation file=deploy/k8s/role.yaml, SARIF uri deploy/k8s/role.yaml (still valid SARIF), sarif-file under deploy/reports/"
 
+section "a path starting with a dash (-dash.yaml) is a file, not an option"
+mkdir -p "$tmp/dash/ws"
+cp testdata/integrations/bad-role.yaml "$tmp/dash/ws/-dash.yaml"
+run_action dash INPUT_PATHS=-dash.yaml
+[[ "$(out dash exit-code)" == 1 && "$(out dash findings)" == 1 ]] || { show dash; fail "-dash.yaml: exit-code $(out dash exit-code) findings $(out dash findings), want 1 and 1"; }
+grep -q '^::error file=-dash.yaml,line=11,col=13,.*title=RBAC001' "$tmp/dash/log" || { show dash; fail "no RBAC001 annotation for -dash.yaml"; }
+pass "-dash.yaml linted (RBAC001 at -dash.yaml:11:13), not a usage error"
+
 section "clean input"
 mkdir -p "$tmp/clean/ws"
 cp testdata/integrations/good-configmap.yaml "$tmp/clean/ws/"
@@ -301,19 +309,22 @@ chmod +x "$tmp/stub"
 mkdir -p "$tmp/stub1/ws" "$tmp/stub2/ws"
 : >"$tmp/stub1.log"
 run_action stub1 AKSLINT_BIN="$tmp/stub" STUB_LOG="$tmp/stub1.log" INPUT_PATHS='k8s/*.yaml  helm' INPUT_CONFIG= INPUT_POLICIES=
-first_call="$(sed '/^--$/q' "$tmp/stub1.log" | tr '\n' ' ')"
-[[ "$first_call" == "check k8s/*.yaml helm --format sarif --output $tmp/stub1/ws/akslint.sarif --exit-zero --quiet -- " ]] ||
+first_call="$(awk '{ print } /^--$/ && ++n == 2 { exit }' "$tmp/stub1.log" | tr '\n' ' ')"
+# the stub writes its own `--` line after each call's arguments: akslint's `--` comes before it
+[[ "$first_call" == "check --format sarif --output $tmp/stub1/ws/akslint.sarif --exit-zero --quiet -- k8s/*.yaml helm -- " ]] ||
   fail "arguments without config: $first_call"
-pass "empty config/policies/select/ignore/fail-on add nothing; a glob reaches akslint unexpanded: $first_call"
+pass "empty config/policies/select/ignore/fail-on add nothing; paths after --; a glob reaches akslint unexpanded: $first_call"
 : >"$tmp/stub2.log"
 run_action stub2 AKSLINT_BIN="$tmp/stub" STUB_LOG="$tmp/stub2.log" INPUT_PATHS=$'deploy/my app\n  charts/*.yaml\n' \
   INPUT_CONFIG=ci/akslint.yaml INPUT_POLICIES=$'policies/team\npolicies/extra' INPUT_SELECT=NET,IDN004 INPUT_IGNORE=POD0 INPUT_FAIL_ON=high
-mapfile -t call < <(sed '/^--$/q' "$tmp/stub2.log")
+# the first call, up to the stub's own `--` line (the second `--`)
+mapfile -t call < <(awk '{ print } /^--$/ && ++n == 2 { exit }' "$tmp/stub2.log")
 # shellcheck disable=SC2054 # NET,IDN004 is one argument
-want=(check "deploy/my app" "charts/*.yaml" --fail-on high --config ci/akslint.yaml --policies policies/team --policies policies/extra
-  --select NET,IDN004 --ignore POD0 --format sarif --output "$tmp/stub2/ws/akslint.sarif" --exit-zero --quiet --)
+want=(check --fail-on high --config ci/akslint.yaml --policies policies/team --policies policies/extra
+  --select NET,IDN004 --ignore POD0 --format sarif --output "$tmp/stub2/ws/akslint.sarif" --exit-zero --quiet
+  -- "deploy/my app" "charts/*.yaml" --)
 [[ "$(printf '%s\n' "${call[@]}")" == "$(printf '%s\n' "${want[@]}")" ]] || fail "arguments: $(printf '[%s] ' "${call[@]}")"
 [[ "$(grep -c '^--format' "$tmp/stub2.log")" == 3 ]] || fail "want three akslint runs (sarif, json, github)"
-pass "config -> --config FILE, one path per line (blanks kept), repeated --policies, select/ignore/fail-on; 3 runs (sarif, json, github)"
+pass "config -> --config FILE, one path per line (blanks kept, after --), repeated --policies, select/ignore/fail-on; 3 runs (sarif, json, github)"
 
 echo "test-action.sh: all checks passed in $(($(date +%s) - start)) s"
