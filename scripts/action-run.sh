@@ -118,7 +118,8 @@ if [[ ${#SPLIT[@]} -gt 0 ]]; then
   policy_dirs=("${SPLIT[@]}")
 fi
 
-args=(check "${paths[@]}")
+# options first, the paths after `--`: a path such as `-dash.yaml` is a file, never an option
+args=(check)
 if [[ -n "$fail_on" ]]; then
   args+=(--fail-on "$fail_on")
 fi
@@ -144,11 +145,16 @@ mkdir -p "$(dirname "$sarif_file")"
 tmp="$(mktemp -d "${RUNNER_TEMP:-${TMPDIR:-/tmp}}/akslint-action.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 
-echo "Running in $workdir: $bin ${args[*]}"
+# akslint OPTIONS... -- PATHS...
+run_akslint() {
+  "$bin" "${args[@]}" "$@" -- "${paths[@]}"
+}
+
+echo "Running in $workdir: $bin ${args[*]} -- ${paths[*]}"
 
 # --- 1. SARIF report (for code scanning) -------------------------------------------------------
 # The summary and the skipped-file notices are printed once, by the log run below (3.).
-"$bin" "${args[@]}" --format sarif --output "$sarif_file" --exit-zero --quiet
+run_akslint --format sarif --output "$sarif_file" --exit-zero --quiet
 code=$?
 if [[ $code -ne 0 ]]; then
   echo "::error title=akslint::akslint failed with exit status $code (usage or configuration error, see above)"
@@ -185,7 +191,7 @@ fi
 output sarif-file "$sarif_file"
 
 # --- 2. the count ----------------------------------------------------------------------------
-"$bin" "${args[@]}" --format json --output "$tmp/report.json" --exit-zero --quiet
+run_akslint --format json --output "$tmp/report.json" --exit-zero --quiet
 code=$?
 if [[ $code -ne 0 ]]; then
   output findings 0
@@ -202,7 +208,7 @@ output findings "$findings"
 # --- 3. the log: annotations (github) or the chosen format; its status is the action's --------
 if [[ "$format" == github ]]; then
   # akslint appends the Markdown job summary to $GITHUB_STEP_SUMMARY itself.
-  "$bin" "${args[@]}" --format github >"$tmp/annotations"
+  run_akslint --format github >"$tmp/annotations"
   code=$?
   if [[ -n "$prefix" ]]; then
     # workflow-command property values escape % : , as %25 %3A %2C
@@ -220,7 +226,7 @@ if [[ "$format" == github ]]; then
     cat "$tmp/annotations"
   fi
 else
-  "$bin" "${args[@]}" --format "$format"
+  run_akslint --format "$format"
   code=$?
   if [[ -n "${GITHUB_STEP_SUMMARY:-}" && $code -le 1 ]]; then
     {

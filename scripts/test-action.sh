@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # Test of the GitHub Action (action.yml) without GitHub:
 #   1. action.yml validates against the GitHub Action schema (check-jsonschema's builtin
-#      vendor.github-actions; installed from PyPI when missing), a broken copy does not, and every
+#      vendor.github-actions; pinned in scripts/ci-requirements.txt), a broken copy does not, and every
 #      declared input is used and every used input declared; the README's workflow validates
 #      against the GitHub workflow schema;
-#   2. the install step (scripts/action-install.sh): cache key, then the release build;
+#   2. the install step (scripts/action-install.sh): cache keys; the source build (real: cargo
+#      build --release --locked --target <host>, found fresh after scripts/package-release.sh build
+#      <host>, as in .ci/run; a full release build otherwise) and its cached-binary path; the
+#      release download from a local HTTP server on 127.0.0.1 (python3 -m http.server) serving
+#      archives and SHA256SUMS written by scripts/package-release.sh from the built binary: good
+#      checksum (installed, runs), tampered archive (::error, nothing installed, never run), no
+#      asset for the runner or no release (::warning, source=true, then the source build), another
+#      version without a release (::error), unsupported runner, `version: source`, a bad version,
+#      an unreachable server (::error, no fallback);
 #   3. the run step (scripts/action-run.sh) with the runner's variables (GITHUB_WORKSPACE,
 #      GITHUB_OUTPUT, GITHUB_STEP_SUMMARY, RUNNER_TEMP) pointing at temporary files, on a temporary
 #      workspace with testdata/integrations: SARIF written, parsed and valid against the SARIF
@@ -13,7 +21,8 @@
 #      .akslint.yaml (when the binary has --config), and (with a stub binary) how inputs become
 #      arguments.
 #
-#   scripts/test-action.sh            AKSLINT_BIN=path skips the build and tests that binary
+#   scripts/test-action.sh            AKSLINT_BIN=path: the run step tests that binary (default:
+#                                     the source build's)
 # Exits non-zero on the first failed check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,10 +41,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # --- 1. action.yml against the schema --------------------------------------------------------
 section "action.yml against the GitHub Action schema (check-jsonschema --builtin-schema vendor.github-actions)"
-if ! command -v check-jsonschema >/dev/null 2>&1; then
-  echo "  installing check-jsonschema from PyPI"
-  python3 -m pip install --quiet check-jsonschema >/dev/null
-fi
+PATH="$(scripts/ci-venv.sh):$PATH" # check-jsonschema, pinned (scripts/ci-requirements.txt)
 check-jsonschema --builtin-schema vendor.github-actions action.yml || fail "action.yml does not validate"
 pass "action.yml validates"
 # the validator must catch a mistake: a step without run/uses and an unknown top-level key
@@ -93,30 +99,146 @@ echo "// changed" >>"$tmp/src-copy/src/lib.rs"
 key_b="$(AKSLINT_SOURCE="$tmp/src-copy" scripts/action-install.sh cache-key | sed -n 's/^bin-key=//p')"
 [[ -n "$key_a" && "$key_a" != "$key_b" ]] || fail "binary cache key does not change with the source"
 pass "cache keys (binary: OS, rustc, sources; build: OS, rustc, Cargo.lock): $(tr '\n' ' ' <"$tmp/install-output")"
+version="$(scripts/package-release.sh version)"
 if INPUT_VERSION=9.9.9 scripts/action-install.sh build >"$tmp/version.log" 2>&1; then
-  fail "version 9.9.9 accepted"
+  fail "source build of version 9.9.9 accepted"
 fi
-grep -q 'Prebuilt release binaries are not published yet' "$tmp/version.log" || fail "version error message: $(cat "$tmp/version.log")"
-pass "a version other than the source's is refused with an explanation"
+grep -q 'a source build cannot give 9.9.9' "$tmp/version.log" || fail "version error message: $(cat "$tmp/version.log")"
+pass "the source build refuses a version other than the source's, with an explanation"
+
+section "install step: source build (version: source, or no release asset; cargo build --release --locked --target <host>)"
+# the real build; after scripts/package-release.sh build <host> (.ci/run) cargo finds it fresh
+: >"$tmp/install-output"
+t0=$(date +%s)
+GITHUB_OUTPUT="$tmp/install-output" AKSLINT_BIN_DIR="$tmp/srcbin" INPUT_VERSION="v$version" \
+  scripts/action-install.sh build 2>&1 | tail -n 3 | sed 's/^/  | /'
+built="$(sed -n 's/^bin=//p' "$tmp/install-output")"
+[[ "$built" == "$tmp/srcbin/akslint" && -x "$built" ]] || fail "build did not report the executable in AKSLINT_BIN_DIR: '$built'"
+[[ "$("$built" --version)" == "akslint $version" ]] || fail "built binary says $("$built" --version)"
+pass "built $built ($("$built" --version)) in $(($(date +%s) - t0)) s; version v<source version> accepted"
+# what a hit of the binary cache looks like: the binary is there, cargo is not run
+mkdir -p "$tmp/fake-cargo"
+printf '#!/bin/sh\necho "cargo was run" >&2\nexit 99\n' >"$tmp/fake-cargo/cargo"
+chmod +x "$tmp/fake-cargo/cargo"
+PATH="$tmp/fake-cargo:$PATH" AKSLINT_BIN_DIR="$tmp/srcbin" scripts/action-install.sh build >"$tmp/cached.log" 2>&1 ||
+  fail "second build with the binary in place: $(cat "$tmp/cached.log")"
+grep -q '^Using the cached build' "$tmp/cached.log" || fail "cached binary not used: $(cat "$tmp/cached.log")"
+pass "with the binary restored, the build step uses it without cargo"
+
+section "install step: release download from a local HTTP server (127.0.0.1), verified against SHA256SUMS"
+# Releases as the release workflow lays them out, <base>/v<version>/{archive,SHA256SUMS}, written
+# by scripts/package-release.sh from the binary just built. A Linux x64 runner gets the
+# x86_64-unknown-linux-musl asset: here that name holds this host's binary (it runs here).
+rel="$tmp/releases"
+asset="akslint-$version-x86_64-unknown-linux-musl.tar.gz"
+mkdir -p "$rel/good/v$version" "$rel/tampered/v$version" "$rel/other-platforms/v$version" "$rel/none"
+SOURCE_DATE_EPOCH=0 scripts/package-release.sh archive x86_64-unknown-linux-musl "$built" "$rel/good/v$version" >/dev/null
+scripts/package-release.sh sums "$rel/good/v$version" >/dev/null
+# tampered: the same SHA256SUMS, an archive whose "akslint" leaves a mark when it is run
+printf '#!/bin/sh\ntouch "%s"\necho "akslint %s"\n' "$tmp/unverified-binary-ran" "$version" >"$tmp/evil-akslint"
+SOURCE_DATE_EPOCH=0 scripts/package-release.sh archive x86_64-unknown-linux-musl "$tmp/evil-akslint" "$rel/tampered/v$version" >/dev/null
+cp "$rel/good/v$version/SHA256SUMS" "$rel/tampered/v$version/"
+# other platforms: a release whose SHA256SUMS lists only a Windows archive
+SOURCE_DATE_EPOCH=0 scripts/package-release.sh archive x86_64-pc-windows-msvc "$built" "$rel/other-platforms/v$version" >/dev/null
+scripts/package-release.sh sums "$rel/other-platforms/v$version" >/dev/null
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'; }
+port="$(free_port)"
+python3 -m http.server "$port" --bind 127.0.0.1 --directory "$rel" >"$tmp/http.log" 2>&1 &
+http_pid=$!
+trap 'kill "$http_pid" 2>/dev/null || true; rm -rf "$tmp"' EXIT
+for _ in $(seq 1 50); do
+  curl -fs -o /dev/null "http://127.0.0.1:$port/good/v$version/SHA256SUMS" && break
+  sleep 0.2
+done
+curl -fs -o /dev/null "http://127.0.0.1:$port/good/v$version/SHA256SUMS" || fail "the HTTP server on 127.0.0.1:$port did not start: $(cat "$tmp/http.log")"
+# download NAME RELEASE [VAR=VALUE...]: the download step as the runner runs it (Linux X64), base
+# URL http://127.0.0.1:$port/RELEASE, outputs in $tmp/dl-NAME/{output,log}, binary dir
+# $tmp/dl-NAME/bin; sets $status
+download() {
+  local name="$1" release="$2" dir="$tmp/dl-$1"
+  shift 2
+  mkdir -p "$dir/runner-temp"
+  : >"$dir/output"
+  set +e
+  env -i PATH="$PATH" HOME="$HOME" GITHUB_ACTIONS=true GITHUB_OUTPUT="$dir/output" RUNNER_TEMP="$dir/runner-temp" \
+    RUNNER_OS=Linux RUNNER_ARCH=X64 AKSLINT_BIN_DIR="$dir/bin" INPUT_VERSION= \
+    AKSLINT_RELEASE_BASE_URL="http://127.0.0.1:$port/$release" "$@" \
+    bash "$repo/scripts/action-install.sh" download >"$dir/log" 2>&1
+  status=$?
+  set -e
+}
+dl_out() { sed -n "s/^$2=//p" "$tmp/dl-$1/output" | tail -n1; }
+dl_show() { sed 's/^/  | /' "$tmp/dl-$1/log" >&2; }
+nothing_installed() { [[ ! -e "$tmp/dl-$1/bin" ]] || [[ -z "$(ls -A "$tmp/dl-$1/bin")" ]]; }
+
+t0=$(date +%s%N)
+download good good
+dl_ms=$((($(date +%s%N) - t0) / 1000000))
+[[ $status -eq 0 ]] || { dl_show good; fail "download of a good release: exit $status"; }
+[[ "$(dl_out good bin)" == "$tmp/dl-good/bin/akslint" && -z "$(dl_out good source)" ]] || { dl_show good; fail "outputs: $(cat "$tmp/dl-good/output")"; }
+[[ "$("$tmp/dl-good/bin/akslint" --version)" == "akslint $version" ]] || fail "the downloaded binary does not run"
+grep -q "^Verified $asset: sha256 [0-9a-f]\{64\}" "$tmp/dl-good/log" || { dl_show good; fail "no verification line"; }
+grep -q 'the action.s own version' "$tmp/dl-good/log" || { dl_show good; fail "empty version: the log does not say which version"; }
+pass "empty version = the action's $version: $asset downloaded, verified, installed and run (bin output), no source build, ${dl_ms} ms"
+download explicit good INPUT_VERSION="v$version"
+[[ $status -eq 0 && -x "$tmp/dl-explicit/bin/akslint" ]] || { dl_show explicit; fail "version v$version"; }
+pass "version v$version: downloaded and verified"
+
+download tampered tampered
+[[ $status -ne 0 ]] || { dl_show tampered; fail "a tampered archive was accepted"; }
+grep -q '^::error title=akslint::checksum mismatch for '"$asset"': SHA256SUMS says [0-9a-f]\{64\}, the download is [0-9a-f]\{64\}' "$tmp/dl-tampered/log" ||
+  { dl_show tampered; fail "no checksum ::error"; }
+nothing_installed tampered || fail "something was installed from a tampered archive: $(ls "$tmp/dl-tampered/bin")"
+[[ ! -e "$tmp/unverified-binary-ran" ]] || fail "the unverified binary was run"
+[[ -z "$(dl_out tampered bin)$(dl_out tampered source)" ]] || fail "outputs after a checksum mismatch: $(cat "$tmp/dl-tampered/output")"
+pass "bad checksum: the step fails with '::error ... checksum mismatch', nothing installed, the binary never ran, no fallback"
+
+download missing other-platforms
+[[ $status -eq 0 && "$(dl_out missing source)" == true && -z "$(dl_out missing bin)" ]] || { dl_show missing; fail "missing asset, empty version: want source=true"; }
+grep -q "^::warning title=akslint::release v$version has no $asset (SHA256SUMS does not list it); building akslint $version from the action's source instead" "$tmp/dl-missing/log" ||
+  { dl_show missing; fail "no ::warning for the missing asset"; }
+nothing_installed missing || fail "something installed without an asset"
+# action.yml then runs the source build step (tested above, here in the same bin dir layout)
+: >"$tmp/fallback-output"
+GITHUB_OUTPUT="$tmp/fallback-output" AKSLINT_BIN_DIR="$tmp/dl-missing/srcbin" scripts/action-install.sh build >/dev/null 2>&1 ||
+  fail "source build after the fallback"
+[[ "$("$(sed -n 's/^bin=//p' "$tmp/fallback-output")" --version)" == "akslint $version" ]] || fail "fallback build"
+pass "missing asset for the runner (empty version): ::warning, source=true, then the source build step builds $version"
+download norelease none
+[[ $status -eq 0 && "$(dl_out norelease source)" == true ]] || { dl_show norelease; fail "no release, empty version: want source=true"; }
+grep -q "^::warning title=akslint::release v$version has no SHA256SUMS" "$tmp/dl-norelease/log" || { dl_show norelease; fail "no ::warning for a missing release"; }
+pass "no release v$version at all (404; e.g. before the first tag): ::warning, source build"
+download other none INPUT_VERSION=9.9.9
+[[ $status -ne 0 && -z "$(dl_out other source)" ]] || { dl_show other; fail "version 9.9.9 without a release must fail, not build $version"; }
+grep -q "^::error title=akslint::release v9.9.9 has no SHA256SUMS.*The action's source is akslint $version, not 9.9.9" "$tmp/dl-other/log" || { dl_show other; fail "error message for 9.9.9"; }
+pass "version 9.9.9 without a release: ::error (the source is $version, it cannot stand in)"
+download arm32 good RUNNER_ARCH=ARM
+[[ $status -eq 0 && "$(dl_out arm32 source)" == true ]] || { dl_show arm32; fail "Linux/ARM: want source=true"; }
+grep -q '^::warning title=akslint::akslint publishes no binary for Linux/ARM' "$tmp/dl-arm32/log" || { dl_show arm32; fail "no ::warning for Linux/ARM"; }
+pass "a runner without a release target (Linux/ARM): ::warning, source build"
+requests_before="$(grep -c '"GET ' "$tmp/http.log" || true)"
+download src good INPUT_VERSION=source
+[[ $status -eq 0 && "$(dl_out src source)" == true && -z "$(dl_out src bin)" ]] || { dl_show src; fail "version: source"; }
+[[ "$(grep -c '"GET ' "$tmp/http.log" || true)" == "$requests_before" ]] || fail "version: source made a request"
+pass "version: source: source=true, nothing downloaded"
+download badversion good INPUT_VERSION=latest
+if [[ $status -eq 0 ]] || ! grep -q "^::error title=akslint::version 'latest' is not a release version" "$tmp/dl-badversion/log"; then
+  dl_show badversion
+  fail "version latest"
+fi
+pass "version 'latest': ::error"
+closed="$(free_port)"
+download unreachable good AKSLINT_RELEASE_BASE_URL="http://127.0.0.1:$closed/good"
+[[ $status -ne 0 && -z "$(dl_out unreachable source)" ]] || { dl_show unreachable; fail "an unreachable server must fail the step, not fall back"; }
+grep -q '^::error title=akslint::downloading .*SHA256SUMS failed (HTTP 000)' "$tmp/dl-unreachable/log" || { dl_show unreachable; fail "error message when unreachable"; }
+pass "server unreachable: ::error (HTTP 000), no silent fallback"
+kill "$http_pid" 2>/dev/null || true
+
 if [[ -n "${AKSLINT_BIN:-}" ]]; then
   bin="$AKSLINT_BIN"
-  echo "  (build skipped: AKSLINT_BIN=$bin)"
+  echo "  (the run step is tested with AKSLINT_BIN=$bin)"
 else
-  : >"$tmp/install-output"
-  GITHUB_OUTPUT="$tmp/install-output" AKSLINT_BIN_DIR="$tmp/bin" \
-    INPUT_VERSION="v$(sed -n 's/^version *= *"\(.*\)"/\1/p' Cargo.toml | head -n1)" \
-    scripts/action-install.sh build 2>&1 | tail -n 3 | sed 's/^/  | /'
-  bin="$(sed -n 's/^bin=//p' "$tmp/install-output")"
-  [[ "$bin" == "$tmp/bin/akslint" && -x "$bin" ]] || fail "build did not report the executable in AKSLINT_BIN_DIR: '$bin'"
-  pass "built $bin ($("$bin" --version)); version v<source version> accepted"
-  # what a hit of the binary cache looks like: the binary is there, cargo is not run
-  mkdir -p "$tmp/fake-cargo"
-  printf '#!/bin/sh\necho "cargo was run" >&2\nexit 99\n' >"$tmp/fake-cargo/cargo"
-  chmod +x "$tmp/fake-cargo/cargo"
-  PATH="$tmp/fake-cargo:$PATH" AKSLINT_BIN_DIR="$tmp/bin" scripts/action-install.sh build >"$tmp/cached.log" 2>&1 ||
-    fail "second build with the binary in place: $(cat "$tmp/cached.log")"
-  grep -q '^Using the cached build' "$tmp/cached.log" || fail "cached binary not used: $(cat "$tmp/cached.log")"
-  pass "with the binary restored, the build step uses it without cargo"
+  bin="$built"
 fi
 
 # --- 3. run step -------------------------------------------------------------------------------
@@ -226,6 +348,14 @@ PY
 "${sarif_schema[@]}" "$(out subdir sarif-file)" >/dev/null || fail "rewritten SARIF is not valid SARIF 2.1.0"
 pass "annotation file=deploy/k8s/role.yaml, SARIF uri deploy/k8s/role.yaml (still valid SARIF), sarif-file under deploy/reports/"
 
+section "a path starting with a dash (-dash.yaml) is a file, not an option"
+mkdir -p "$tmp/dash/ws"
+cp testdata/integrations/bad-role.yaml "$tmp/dash/ws/-dash.yaml"
+run_action dash INPUT_PATHS=-dash.yaml
+[[ "$(out dash exit-code)" == 1 && "$(out dash findings)" == 1 ]] || { show dash; fail "-dash.yaml: exit-code $(out dash exit-code) findings $(out dash findings), want 1 and 1"; }
+grep -q '^::error file=-dash.yaml,line=11,col=13,.*title=RBAC001' "$tmp/dash/log" || { show dash; fail "no RBAC001 annotation for -dash.yaml"; }
+pass "-dash.yaml linted (RBAC001 at -dash.yaml:11:13), not a usage error"
+
 section "clean input"
 mkdir -p "$tmp/clean/ws"
 cp testdata/integrations/good-configmap.yaml "$tmp/clean/ws/"
@@ -301,19 +431,22 @@ chmod +x "$tmp/stub"
 mkdir -p "$tmp/stub1/ws" "$tmp/stub2/ws"
 : >"$tmp/stub1.log"
 run_action stub1 AKSLINT_BIN="$tmp/stub" STUB_LOG="$tmp/stub1.log" INPUT_PATHS='k8s/*.yaml  helm' INPUT_CONFIG= INPUT_POLICIES=
-first_call="$(sed '/^--$/q' "$tmp/stub1.log" | tr '\n' ' ')"
-[[ "$first_call" == "check k8s/*.yaml helm --format sarif --output $tmp/stub1/ws/akslint.sarif --exit-zero --quiet -- " ]] ||
+first_call="$(awk '{ print } /^--$/ && ++n == 2 { exit }' "$tmp/stub1.log" | tr '\n' ' ')"
+# the stub writes its own `--` line after each call's arguments: akslint's `--` comes before it
+[[ "$first_call" == "check --format sarif --output $tmp/stub1/ws/akslint.sarif --exit-zero --quiet -- k8s/*.yaml helm -- " ]] ||
   fail "arguments without config: $first_call"
-pass "empty config/policies/select/ignore/fail-on add nothing; a glob reaches akslint unexpanded: $first_call"
+pass "empty config/policies/select/ignore/fail-on add nothing; paths after --; a glob reaches akslint unexpanded: $first_call"
 : >"$tmp/stub2.log"
 run_action stub2 AKSLINT_BIN="$tmp/stub" STUB_LOG="$tmp/stub2.log" INPUT_PATHS=$'deploy/my app\n  charts/*.yaml\n' \
   INPUT_CONFIG=ci/akslint.yaml INPUT_POLICIES=$'policies/team\npolicies/extra' INPUT_SELECT=NET,IDN004 INPUT_IGNORE=POD0 INPUT_FAIL_ON=high
-mapfile -t call < <(sed '/^--$/q' "$tmp/stub2.log")
+# the first call, up to the stub's own `--` line (the second `--`)
+mapfile -t call < <(awk '{ print } /^--$/ && ++n == 2 { exit }' "$tmp/stub2.log")
 # shellcheck disable=SC2054 # NET,IDN004 is one argument
-want=(check "deploy/my app" "charts/*.yaml" --fail-on high --config ci/akslint.yaml --policies policies/team --policies policies/extra
-  --select NET,IDN004 --ignore POD0 --format sarif --output "$tmp/stub2/ws/akslint.sarif" --exit-zero --quiet --)
+want=(check --fail-on high --config ci/akslint.yaml --policies policies/team --policies policies/extra
+  --select NET,IDN004 --ignore POD0 --format sarif --output "$tmp/stub2/ws/akslint.sarif" --exit-zero --quiet
+  -- "deploy/my app" "charts/*.yaml" --)
 [[ "$(printf '%s\n' "${call[@]}")" == "$(printf '%s\n' "${want[@]}")" ]] || fail "arguments: $(printf '[%s] ' "${call[@]}")"
 [[ "$(grep -c '^--format' "$tmp/stub2.log")" == 3 ]] || fail "want three akslint runs (sarif, json, github)"
-pass "config -> --config FILE, one path per line (blanks kept), repeated --policies, select/ignore/fail-on; 3 runs (sarif, json, github)"
+pass "config -> --config FILE, one path per line (blanks kept, after --), repeated --policies, select/ignore/fail-on; 3 runs (sarif, json, github)"
 
 echo "test-action.sh: all checks passed in $(($(date +%s) - start)) s"
