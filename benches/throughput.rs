@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use akslint::confine::ScanRoot;
 use akslint::discover::{self, DiscoverOptions, Input, Origin};
 use akslint::engine::{self, Options};
 use akslint::policy::PolicySet;
@@ -103,11 +104,13 @@ fn usage(msg: &str) -> ! {
 
 fn generate(files: usize) -> Vec<Input> {
     let mut g = k8s_gen::Gen::new(k8s_gen::DEFAULT_SEED);
+    let root = ScanRoot::at(std::path::Path::new("."));
     (0..files)
         .map(|i| Input {
             display: format!("generated/app-{i:05}.yaml").into(),
             origin: Origin::Stdin(g.file(i).into()),
             explicit: false,
+            root: root.clone(),
         })
         .collect()
 }

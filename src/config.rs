@@ -41,6 +41,18 @@ pub enum ConfigLoadError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A path in the file leads out of its repository: refused before anything is read there,
+    /// so an outside file never reaches a log.
+    #[error(
+        "{config}: `{key}` path `{path}` resolves outside the repository {root}; paths in the configuration must stay inside it (name others on the command line)"
+    )]
+    #[diagnostic(code(akslint::config))]
+    Outside {
+        config: String,
+        key: &'static str,
+        path: String,
+        root: String,
+    },
 }
 
 /// The configuration keys (documented in the README; `akslint config schema`).
@@ -97,15 +109,40 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 
 /// Reads a configuration file; relative paths in it are resolved against its directory.
 pub fn load(path: &Path) -> Result<Config, ConfigLoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigLoadError::Io {
+    let text = crate::confine::read_text(path).map_err(|e| ConfigLoadError::Io {
         path: path.to_path_buf(),
-        source,
+        source: std::io::Error::other(e.to_string()),
     })?;
     let shown = crate::discover::relative(path, Path::new("."));
     let base = crate::discover::absolute(path.parent().unwrap_or(Path::new(".")));
     let mut config = parse(&text, &shown, &base)?;
+    confine_paths(&config, &shown, &base)?;
     config.root = Some(base);
     Ok(config)
+}
+
+/// The configuration is repository content: the policy directories, parameters files and
+/// `tf-root` it names must be inside its repository (the git root above it, else its own
+/// directory), on canonical paths. A path that does not exist is left to the reader's error.
+fn confine_paths(config: &Config, shown: &str, base: &Path) -> Result<(), ConfigLoadError> {
+    let root = crate::confine::ScanRoot::for_named(base, Some(base));
+    let named = config
+        .policies
+        .iter()
+        .map(|p| ("policies", p))
+        .chain(config.arm_parameters.iter().map(|p| ("arm.parameters", p)))
+        .chain(config.tf_root.iter().map(|p| ("tf-root", p)));
+    for (key, p) in named {
+        if let Err(crate::confine::ReadError::Outside { root }) = root.resolve(p) {
+            return Err(ConfigLoadError::Outside {
+                config: shown.to_string(),
+                key,
+                path: crate::discover::relative(p, base),
+                root,
+            });
+        }
+    }
+    Ok(())
 }
 
 struct Reader<'a> {

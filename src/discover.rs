@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use globset::{GlobBuilder, GlobSetBuilder};
 
+use crate::confine::ScanRoot;
 use crate::source::detect::syntax_for;
 
 /// Directories never worth descending into.
@@ -28,6 +29,8 @@ pub struct Input {
     pub origin: Origin,
     /// Named on the command line (not found by a walk): skipping it earns a notice.
     pub explicit: bool,
+    /// Where the files its content names may be read from.
+    pub root: ScanRoot,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -38,6 +41,8 @@ pub struct DiscoverOptions {
     pub exclude: Vec<String>,
     /// Globs of paths to leave out, relative to a directory (the configuration file's).
     pub rooted_exclude: Option<(PathBuf, Vec<String>)>,
+    /// The directory of the configuration in use: a scanned root when there is no repository.
+    pub config_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +82,7 @@ pub fn discover(
     let mut out: Vec<Input> = Vec::new();
     let mut read_stdin = Some(read_stdin);
     let exclude = build_set(&opts.exclude)?;
+    let config_dir = opts.config_dir.as_deref();
     for p in paths {
         if p == "-" {
             let Some(read) = read_stdin.take() else {
@@ -91,13 +97,18 @@ pub fn discover(
                 display: display.into(),
                 origin: bytes.map_or(Origin::PipedOverLimit, |b| Origin::Piped(Arc::new(b))),
                 explicit: true,
+                root: ScanRoot::for_named(Path::new("."), config_dir),
             });
             continue;
         }
         let path = Path::new(p);
         let meta = std::fs::metadata(path);
         if meta.as_ref().is_ok_and(std::fs::Metadata::is_file) {
-            out.push(file_input(path, true));
+            out.push(file_input(
+                path,
+                true,
+                &ScanRoot::for_named(path, config_dir),
+            ));
         } else if meta.as_ref().is_ok_and(std::fs::Metadata::is_dir) {
             // A directory named but unreadable is an error like a missing one; deeper in the
             // walk it is a warning (see `walk_error`).
@@ -107,7 +118,8 @@ pub fn discover(
                     error,
                 });
             }
-            walk(path, opts.no_ignore, None, &mut out);
+            let root = ScanRoot::for_named(path, config_dir);
+            walk(path, opts.no_ignore, None, &root, &mut out);
         } else if let Ok(m) = &meta {
             return Err(not_regular(p, m.file_type()));
         } else if p.contains(['*', '?', '[', '{']) {
@@ -117,7 +129,8 @@ pub fn discover(
                 .build()
                 .map_err(|e| DiscoverError::Glob(p.clone(), e.to_string()))?
                 .compile_matcher();
-            walk(&base, opts.no_ignore, Some(&glob), &mut out);
+            let root = ScanRoot::for_named(&base, config_dir);
+            walk(&base, opts.no_ignore, Some(&glob), &root, &mut out);
         } else {
             return Err(missing(
                 p,
@@ -293,15 +306,22 @@ pub fn display_path(path: &Path) -> String {
     s.to_string()
 }
 
-fn file_input(path: &Path, explicit: bool) -> Input {
+fn file_input(path: &Path, explicit: bool, root: &ScanRoot) -> Input {
     Input {
         display: display_path(path).into(),
         origin: Origin::File(path.to_path_buf()),
         explicit,
+        root: root.clone(),
     }
 }
 
-fn walk(root: &Path, no_ignore: bool, glob: Option<&globset::GlobMatcher>, out: &mut Vec<Input>) {
+fn walk(
+    root: &Path,
+    no_ignore: bool,
+    glob: Option<&globset::GlobMatcher>,
+    scan: &ScanRoot,
+    out: &mut Vec<Input>,
+) {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(false)
         .git_ignore(!no_ignore)
@@ -338,7 +358,7 @@ fn walk(root: &Path, no_ignore: bool, glob: Option<&globset::GlobMatcher>, out: 
         {
             continue;
         }
-        out.push(file_input(path, false));
+        out.push(file_input(path, false, scan));
     }
 }
 

@@ -25,7 +25,8 @@ use crate::suppress::{self, Suppress};
 
 /// Files (and standard input) larger than this, 100 MiB, are refused with AKL003 rather than
 /// read into memory.
-pub const MAX_FILE_BYTES: u64 = 100 * 1024 * 1024;
+pub use crate::confine::MAX_FILE_BYTES;
+use crate::confine::mebibytes;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum InputFormat {
@@ -486,21 +487,15 @@ fn read_input(input: &Input) -> Result<(Arc<str>, u64), ReadFailure> {
         }
         Origin::Piped(bytes) => bytes,
         Origin::File(p) => {
-            let meta = std::fs::metadata(p)
-                .map_err(|e| (format!("cannot read file: {e}"), None, "AKL001"))?;
-            if meta.len() > MAX_FILE_BYTES {
-                return Err((
-                    format!(
-                        "file is {}, over the {} limit; it was not read",
-                        mebibytes(meta.len()),
-                        mebibytes(MAX_FILE_BYTES)
-                    ),
+            // A regular file only (a link to `/dev/zero` or a FIFO never ends), capped.
+            read = crate::confine::read_bytes(p).map_err(|e| match e {
+                crate::confine::ReadError::TooLarge { size, limit } => (
+                    format!("file is {size}, over the {limit} limit; it was not read"),
                     None,
                     "AKL003",
-                ));
-            }
-            read =
-                std::fs::read(p).map_err(|e| (format!("cannot read file: {e}"), None, "AKL001"))?;
+                ),
+                e => (format!("cannot read file: {e}"), None, "AKL001"),
+            })?;
             &read
         }
     };
@@ -544,15 +539,6 @@ fn text_pos(text: &str, offset: usize) -> Pos {
 
 /// `104857600` → `100 MiB`; a size just over it gets two decimals (`100.00 MiB`) rather than
 /// reading like the limit itself.
-fn mebibytes(bytes: u64) -> String {
-    let mib = bytes as f64 / (1024.0 * 1024.0);
-    if bytes.is_multiple_of(1024 * 1024) {
-        format!("{mib:.0} MiB")
-    } else {
-        format!("{mib:.2} MiB")
-    }
-}
-
 fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> FileOutcome {
     #[cfg(test)]
     if input.display.ends_with("panic-in-process-file.yaml") {
@@ -670,7 +656,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
             Origin::File(p) => Some(p.as_path()),
             Origin::Stdin(_) | Origin::Piped(_) | Origin::PipedOverLimit => None,
         };
-        let found = TemplateFiles::find(&helm, on_disk, opts.helm_chart.as_deref());
+        let found = TemplateFiles::find(&helm, on_disk, opts.helm_chart.as_deref(), &input.root);
         out.extra_texts
             .extend(found.texts().map(|(p, t)| (p.clone(), t.clone())));
         out.templates = Some(Arc::new(found));
@@ -754,7 +740,14 @@ fn process_plan(
     } else {
         dir
     };
-    let sources = tfplan::source::SourceIndex::build(root.get("configuration"), &dir, &shown);
+    // A `--tf-root` (or the configuration's `tf-root`, checked to be in the repository) is
+    // the user's; otherwise the plan's own scanned root bounds what its modules may name.
+    let confine = match &opts.tf_root {
+        Some(r) => crate::confine::ScanRoot::for_named(r, None),
+        None => input.root.clone(),
+    };
+    let sources =
+        tfplan::source::SourceIndex::build(root.get("configuration"), &dir, &shown, &confine);
     let loaded = tfplan::load(file, &root, &sources);
     drop(root);
     out.notes
@@ -822,10 +815,17 @@ fn process_arm(
         Origin::File(p) => Some(p.as_path()),
         Origin::Stdin(_) | Origin::Piped(_) | Origin::PipedOverLimit => None,
     };
+    // Named by the user (command line, or a configuration checked to be in the repository),
+    // else found beside the template: then only inside the scanned root.
     let param_paths: Vec<std::path::PathBuf> = if !opts.arm_parameters.is_empty() {
         opts.arm_parameters.clone()
     } else {
-        on_disk.map(arm::params::beside).unwrap_or_default()
+        on_disk
+            .map(arm::params::beside)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|p| input.root.has_file(p))
+            .collect()
     };
     let mut parameter_files = Vec::new();
     for p in param_paths {
@@ -853,7 +853,7 @@ fn process_arm(
             ),
         }
     }
-    let bicep = on_disk.and_then(|p| arm::bicep::beside(p, &path));
+    let bicep = on_disk.and_then(|p| arm::bicep::beside(p, &path, &input.root));
     let label = std::path::Path::new(&*path)
         .file_name()
         .map_or_else(|| path.to_string(), |n| n.to_string_lossy().into_owned());
@@ -1234,6 +1234,7 @@ mod tests {
             display: name.into(),
             origin: Origin::Stdin(text.into()),
             explicit: true,
+            root: crate::confine::ScanRoot::at(std::path::Path::new(".")),
         }
     }
 

@@ -6,6 +6,7 @@
 
 pub mod adapt;
 pub mod config;
+pub mod confine;
 pub mod discover;
 pub mod engine;
 pub mod finding;

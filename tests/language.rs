@@ -1,7 +1,9 @@
 //! The policy language's semantics, exercised through the engine with small inline policies.
 
+use std::path::Path;
 use std::sync::Arc;
 
+use akslint::confine::ScanRoot;
 use akslint::discover::{Input, Origin};
 use akslint::engine::{self, Options};
 use akslint::finding::Finding;
@@ -28,6 +30,7 @@ fn lint(
             display: Arc::from(*name),
             origin: Origin::Stdin(Arc::from(*text)),
             explicit: true,
+            root: ScanRoot::at(Path::new(".")),
         })
         .collect();
     let result = engine::run(&inputs, &set, &Options::default());
@@ -389,6 +392,7 @@ fn registry_patterns_come_from_settings_that_users_override() {
         display: Arc::from("p.yaml"),
         origin: Origin::Stdin(Arc::from(pod)),
         explicit: true,
+        root: ScanRoot::at(Path::new(".")),
     }];
     let result = engine::run(&inputs, &set, &Options::default());
     let values: Vec<&str> = result.findings.iter().map(|f| f.message.as_str()).collect();

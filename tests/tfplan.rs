@@ -677,3 +677,109 @@ fn dynamic_blocks_and_plans_without_configuration_stay_undecided() {
         r.stderr
     );
 }
+
+#[test]
+fn module_sources_and_modules_json_dirs_outside_the_repository_are_not_read() {
+    let module_tf = "resource \"azurerm_kubernetes_cluster\" \"this\" {\n  name = \"OUTSIDE-MODULE-TEXT\"\n  network_profile {\n    network_plugin = \"azure\"\n  }\n}\n";
+    for (source, modules_json) in [
+        ("../../outside/aks", None),
+        (
+            "Azure/aks/azurerm",
+            Some(
+                "{\"Modules\": [{\"Key\": \"aks\", \"Source\": \"registry\", \"Dir\": \"../../outside/aks\"}]}",
+            ),
+        ),
+    ] {
+        let plan = PLAN.replace(
+            "  \"resource_changes\": [",
+            &format!("  \"configuration\": {{\"root_module\": {{\"module_calls\": {{\"aks\": {{\"source\": \"{source}\", \"module\": {{\"resources\": []}}}}}}}}}},\n  \"resource_changes\": ["),
+        );
+        let mut files = vec![
+            ("repo/.git/HEAD", "ref: refs/heads/main\n"),
+            ("repo/infra/plan.json", plan.as_str()),
+            ("outside/aks/main.tf", module_tf),
+        ];
+        if let Some(m) = modules_json {
+            files.push(("repo/infra/.terraform/modules/modules.json", m));
+        }
+        let dir = setup(&files);
+        let repo = dir.path().join("repo");
+        for format in ["json", "human"] {
+            let r = run_in(
+                &repo,
+                &[
+                    "check",
+                    "--policies",
+                    "../pol",
+                    "--select",
+                    "TST103",
+                    "--format",
+                    format,
+                    "infra/plan.json",
+                ],
+            );
+            assert_eq!(r.code, 1, "{r:?}");
+            assert!(!r.stdout.contains("OUTSIDE-MODULE-TEXT"), "{source}: {r:?}");
+            assert!(!r.stdout.contains("outside/aks"), "{source}: {r:?}");
+            assert!(!r.stdout.contains("main.tf"), "{source}: {r:?}");
+        }
+        // The same module inside the repository is read (the test can fail).
+        let inside = dir.path().join("repo/modules/aks");
+        write(&inside, "main.tf", module_tf);
+        let plan_in = plan.replace("../../outside/aks", "../modules/aks");
+        write(&repo, "infra/plan.json", &plan_in);
+        if let Some(m) = modules_json {
+            write(
+                &repo,
+                "infra/.terraform/modules/modules.json",
+                m.replace("../../outside/aks", "../modules/aks"),
+            );
+        }
+        let r = run_in(
+            &repo,
+            &[
+                "check",
+                "--policies",
+                "../pol",
+                "--select",
+                "TST103",
+                "--format",
+                "human",
+                "infra/plan.json",
+            ],
+        );
+        assert!(
+            r.stdout.contains("related: modules/aks/main.tf:3:3"),
+            "{source}: {r:?}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_main_tf_linked_to_dev_zero_beside_a_plan_is_not_read() {
+    let dir = setup(&[("repo/.git/HEAD", "x\n"), ("repo/plan.json", PLAN)]);
+    let repo = dir.path().join("repo");
+    std::os::unix::fs::symlink("/dev/zero", repo.join("main.tf")).unwrap();
+    let start = std::time::Instant::now();
+    let r = run_in(
+        &repo,
+        &[
+            "check",
+            "--policies",
+            "../pol",
+            "--select",
+            "TST101",
+            "--format",
+            "json",
+            "plan.json",
+        ],
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(!found(&r).is_empty(), "{r:?}");
+}

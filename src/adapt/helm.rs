@@ -67,6 +67,8 @@ mod tests {
     }
 }
 
+use crate::confine::ScanRoot;
+
 /// A template file: its path as shown, and its text.
 pub type TemplateFile = (std::sync::Arc<str>, std::sync::Arc<str>);
 
@@ -80,14 +82,18 @@ pub struct TemplateFiles {
 impl TemplateFiles {
     /// Looks each template of `map` up: under `chart` (the chart directory: the `# Source:`
     /// path without its first component), else relative to the working directory and to the
-    /// rendered file's directory and its parents.
+    /// rendered file's directory and its parents up to the scanned root. A `# Source:` is
+    /// repository content: only files inside `root` (for `--helm-chart`, the chart's own
+    /// repository) are read, on canonical paths, so a symbolic link does not lead out.
     pub fn find(
         map: &SourceMap,
         rendered: Option<&std::path::Path>,
         chart: Option<&std::path::Path>,
+        root: &ScanRoot,
     ) -> Self {
         use std::path::{Path, PathBuf};
         let mut files = std::collections::HashMap::new();
+        let chart_root = chart.map(|c| ScanRoot::for_named(c, None));
         for (_, source) in &map.sources {
             if files.contains_key(source) {
                 continue;
@@ -102,21 +108,28 @@ impl TemplateFiles {
                 files.insert(source.clone(), None);
                 continue;
             }
-            let mut candidates: Vec<PathBuf> = Vec::new();
-            if let Some(c) = chart {
+            let mut candidates: Vec<(PathBuf, &ScanRoot)> = Vec::new();
+            if let (Some(c), Some(r)) = (chart, &chart_root) {
                 let inside: PathBuf = rel.components().skip(1).collect();
-                candidates.push(c.join(inside));
+                candidates.push((c.join(inside), r));
             }
-            candidates.push(rel.to_path_buf());
+            candidates.push((rel.to_path_buf(), root));
             let mut dir = rendered.and_then(Path::parent);
             while let Some(d) = dir {
-                candidates.push(d.join(rel));
+                // Not above the root: an absolute input path would walk every parent up to `/`.
+                if root.resolve(d).is_err() {
+                    break;
+                }
+                candidates.push((d.join(rel), root));
                 dir = d.parent().filter(|p| !p.as_os_str().is_empty());
             }
-            let found = candidates.into_iter().find(|p| p.is_file()).and_then(|p| {
-                let text = std::fs::read_to_string(&p).ok()?;
-                Some((crate::discover::display_path(&p).into(), text.into()))
-            });
+            let found = candidates
+                .into_iter()
+                .find(|(p, r)| r.has_file(p))
+                .and_then(|(p, r)| {
+                    let text = r.read_to_string(&p).ok()?;
+                    Some((crate::discover::display_path(&p).into(), text.into()))
+                });
             files.insert(source.clone(), found);
         }
         TemplateFiles { files }

@@ -38,7 +38,7 @@ impl Known {
 }
 
 pub fn read(path: &Path) -> Result<Known, String> {
-    let text = std::fs::read_to_string(path)
+    let text = akslint::confine::read_text(path)
         .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
     let doc: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| format!("baseline {} is not JSON: {e}", path.display()))?;

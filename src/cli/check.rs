@@ -141,6 +141,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         stdin_filename: args.stdin_filename.clone(),
         exclude: args.exclude.clone(),
         rooted_exclude: prepared.rooted_exclude,
+        config_dir: config.root.clone(),
     };
     let inputs =
         discover::discover(&args.paths, &discover_opts, super::read_stdin).into_diagnostic()?;

@@ -55,10 +55,11 @@ impl Texts<'_> {
         }
         let sources = self.sources;
         let entry = self.disk.entry(path.to_string()).or_insert_with(|| {
-            let text = sources
-                .get(path)
-                .cloned()
-                .or_else(|| std::fs::read_to_string(path).ok().map(Arc::from))?;
+            let text = sources.get(path).cloned().or_else(|| {
+                akslint::confine::read_text(Path::new(path))
+                    .ok()
+                    .map(Arc::from)
+            })?;
             let lines = LineMap::new(&text);
             Some((text, lines))
         });

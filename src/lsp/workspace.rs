@@ -2,6 +2,7 @@
 //! part in each lint, so that cross-resource policies see the folder, not only the open
 //! documents.
 
+use akslint::confine::ScanRoot;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -90,6 +91,7 @@ pub fn load_config(root: Option<&Path>, settings: &Settings) -> Result<LintConfi
         opts: prepared.opts,
         discover: DiscoverOptions {
             rooted_exclude: prepared.rooted_exclude,
+            config_dir: file.root.clone(),
             ..Default::default()
         },
         file: Arc::new(file),
@@ -228,6 +230,10 @@ impl Workspace {
             display: d.display.clone(),
             origin: origin(d),
             explicit: true,
+            root: match &self.root {
+                Some(r) if d.path.starts_with(r) => ScanRoot::at(r),
+                _ => ScanRoot::for_named(&d.path, None),
+            },
         }));
         let run = || {
             let mut result = engine::run(&inputs, &self.config.set, &self.config.opts);
@@ -246,7 +252,7 @@ impl Workspace {
 /// template gets the parameters files and `.bicep` source beside it, a Terraform plan its `.tf`
 /// files (the engine finds those only for files on disk).
 fn origin(doc: &Document) -> Origin {
-    if !doc.is_yaml() && std::fs::read_to_string(&doc.path).is_ok_and(|t| t == doc.text) {
+    if !doc.is_yaml() && akslint::confine::read_text(&doc.path).is_ok_and(|t| t == doc.text) {
         return Origin::File(doc.path.clone());
     }
     Origin::Stdin(doc.text.as_str().into())
@@ -290,6 +296,7 @@ pub fn warm_up(sets: Vec<Arc<PolicySet>>) {
         display: "warm-up.yaml".into(),
         origin: Origin::Stdin(WARM_UP.into()),
         explicit: true,
+        root: ScanRoot::at(&std::env::temp_dir()),
     };
     let _ = std::thread::Builder::new()
         .name("akslint-warm-up".into())

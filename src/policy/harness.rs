@@ -1,6 +1,7 @@
 //! The fixture harness (DESIGN §2): every policy's pass and fail fixtures, run through the real
 //! engine. Backs both the test suite and `akslint policy test`.
 
+use crate::confine::ScanRoot;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -214,6 +215,7 @@ fn run_case(set: &PolicySet, pi: usize, entry: &Path, expect: Expect) -> (CaseRe
             display: display_path(f).into(),
             origin: Origin::File(f.clone()),
             explicit: true,
+            root: ScanRoot::at(entry),
         })
         .collect();
     let result = engine::run(&inputs, set, &Options::default());

@@ -259,9 +259,9 @@ pub fn from_dir(dir: &FsPath) -> Result<Vec<Policy>, LoadError> {
     files
         .into_iter()
         .map(|p| {
-            let text = std::fs::read_to_string(&p).map_err(|source| LoadError::Io {
+            let text = crate::confine::read_text(&p).map_err(|e| LoadError::Io {
                 path: p.clone(),
-                source,
+                source: std::io::Error::other(e.to_string()),
             })?;
             let origin = p.to_string_lossy().into_owned();
             parse_policy(&text, &origin, stem_of(&origin).as_deref(), false)

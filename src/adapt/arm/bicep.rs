@@ -5,6 +5,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
+use crate::confine::ScanRoot;
 use crate::model::{BicepSource, Span};
 
 static DECLARATION: LazyLock<Regex> = LazyLock::new(|| {
@@ -12,10 +13,11 @@ static DECLARATION: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid regex")
 });
 
-/// The `.bicep` file with the template's stem, beside it.
-pub fn beside(template: &Path, shown: &str) -> Option<Arc<BicepSource>> {
+/// The `.bicep` file with the template's stem, beside it (inside the scanned root: a
+/// committed symlink to elsewhere is not followed out; never a device or over the limit).
+pub fn beside(template: &Path, shown: &str, root: &ScanRoot) -> Option<Arc<BicepSource>> {
     let bicep = template.with_extension("bicep");
-    let text = std::fs::read_to_string(&bicep).ok()?;
+    let text = root.read_to_string(&bicep).ok()?;
     let shown = Path::new(shown).with_extension("bicep");
     Some(Arc::new(BicepSource {
         path: shown.to_string_lossy().into_owned().into(),

@@ -47,7 +47,7 @@ pub fn read(
     shown: Arc<str>,
     limits: Limits,
 ) -> Result<ParameterFile, ParameterFileError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::confine::read_text(path)
         .map_err(|e| (Pos::new(1, 1), format!("cannot read parameters file: {e}")))?;
     let text: Arc<str> = strip_bom(&text).into();
     let lines = LineIndex::new(&text);

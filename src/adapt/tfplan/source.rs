@@ -8,6 +8,7 @@ use std::sync::{Arc, LazyLock};
 
 use regex::Regex;
 
+use crate::confine::ScanRoot;
 use crate::model::{Node, Span, TfSource};
 
 static BLOCK: LazyLock<Regex> = LazyLock::new(|| {
@@ -22,14 +23,31 @@ pub struct SourceIndex {
 
 impl SourceIndex {
     /// `root`: the directory of the root module on disk, and how to show paths under it.
-    pub fn build(configuration: Option<&Node>, root: &Path, shown_root: &Path) -> SourceIndex {
+    /// The `.tf` files of the plan's modules, from `root` (the root module's directory) down
+    /// the module calls; only files inside `confine` are read (a module `source` or a
+    /// `modules.json` `Dir` is repository content and may point anywhere).
+    pub fn build(
+        configuration: Option<&Node>,
+        root: &Path,
+        shown_root: &Path,
+        confine: &ScanRoot,
+    ) -> SourceIndex {
         let mut index = SourceIndex::default();
-        let modules_json = read_modules_json(root);
+        let modules_json = read_modules_json(root, confine);
         let Some(root_module) = configuration.and_then(|c| c.get("root_module")) else {
-            index.scan_dir(root, shown_root, "");
+            index.scan_dir(root, shown_root, "", confine);
             return index;
         };
-        index.walk(root_module, root, shown_root, "", "", &modules_json, 0);
+        index.walk(
+            root_module,
+            root,
+            shown_root,
+            "",
+            "",
+            &modules_json,
+            confine,
+            0,
+        );
         index
     }
 
@@ -46,9 +64,10 @@ impl SourceIndex {
         prefix: &str,
         key: &str,
         modules_json: &HashMap<String, PathBuf>,
+        confine: &ScanRoot,
         depth: usize,
     ) {
-        self.scan_dir(dir, shown, prefix);
+        self.scan_dir(dir, shown, prefix, confine);
         if depth >= 16 {
             return;
         }
@@ -80,14 +99,15 @@ impl SourceIndex {
                     &format!("{prefix}module.{name}."),
                     &child_key,
                     modules_json,
+                    confine,
                     depth + 1,
                 );
             }
         }
     }
 
-    fn scan_dir(&mut self, dir: &Path, shown: &Path, prefix: &str) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
+    fn scan_dir(&mut self, dir: &Path, shown: &Path, prefix: &str, confine: &ScanRoot) {
+        let Ok(entries) = confine.resolve(dir).and_then(|d| Ok(std::fs::read_dir(d)?)) else {
             return;
         };
         let mut files: Vec<PathBuf> = entries
@@ -97,7 +117,8 @@ impl SourceIndex {
             .collect();
         files.sort();
         for f in files {
-            let Ok(text) = std::fs::read_to_string(&f) else {
+            // Inside the root, a regular file, at most the input limit.
+            let Ok(text) = confine.read_to_string(&f) else {
                 continue;
             };
             let text: Arc<str> = text.into();
@@ -133,8 +154,8 @@ fn root_of(dir: &Path) -> PathBuf {
     }
 }
 
-fn read_modules_json(root: &Path) -> HashMap<String, PathBuf> {
-    let Ok(text) = std::fs::read_to_string(root.join(".terraform/modules/modules.json")) else {
+fn read_modules_json(root: &Path, confine: &ScanRoot) -> HashMap<String, PathBuf> {
+    let Ok(text) = confine.read_to_string(&root.join(".terraform/modules/modules.json")) else {
         return HashMap::new();
     };
     let Ok(json) = serde_json::from_str::<serde_json::Value>(&text) else {
@@ -211,7 +232,12 @@ mod tests {
             "resource \"azurerm_kubernetes_cluster\" \"this\" {\n  name = \"x\"\n  local_account_disabled = false\n  network_profile {\n    network_policy = \"azure\"\n  }\n}\n",
         )
         .unwrap();
-        let idx = SourceIndex::build(None, dir.path(), Path::new("infra"));
+        let idx = SourceIndex::build(
+            None,
+            dir.path(),
+            Path::new("infra"),
+            &ScanRoot::at(dir.path()),
+        );
         let src = idx.find("azurerm_kubernetes_cluster.this").unwrap();
         assert_eq!(&*src.path, "infra/main.tf");
         assert_eq!(src.line, 1);
