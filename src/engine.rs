@@ -225,13 +225,19 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
     // One work unit per file: rayon's default splitting hands out contiguous runs of files,
     // and a run of a few large files (sorted next to each other) would then keep one core busy
     // while the other idles.
+    let in_flight = InFlight::new(MAX_MEMORY_IN_FLIGHT);
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .with_max_len(1)
         .enumerate()
         .map(|(i, input)| {
+            let estimate = input_bytes(input)
+                .saturating_mul(MEMORY_PER_INPUT_BYTE)
+                .min(MAX_MEMORY_PER_FILE);
+            let permit = in_flight.acquire(estimate);
             let mut outcome = catch_unwind(AssertUnwindSafe(|| process_file(i, input, set, opts)))
                 .unwrap_or_else(|panic| crashed(input, set, panic));
+            drop(permit);
             if opts.drop_sources {
                 outcome.text = None;
                 outcome.extra_texts.clear();
@@ -666,6 +672,76 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     out
 }
 
+/// The memory files being parsed and checked at once may take, whatever `--jobs` is. What a
+/// file takes is estimated before it is read from its size: a tree takes up to ~64 times the
+/// bytes it is read from (2-byte nodes such as `[1,1,1,…]` of ~120 bytes each), and never more
+/// than `Limits::max_nodes` allow (4,000,000 nodes: ~768 MiB with the text). A file waits until
+/// its estimate fits; one alone always runs.
+pub const MAX_MEMORY_IN_FLIGHT: u64 = 2 * 1024 * 1024 * 1024;
+const MEMORY_PER_INPUT_BYTE: u64 = 64;
+const MAX_MEMORY_PER_FILE: u64 = 768 * 1024 * 1024;
+
+/// A counting semaphore of estimated bytes of memory.
+struct InFlight {
+    used: std::sync::Mutex<u64>,
+    freed: std::sync::Condvar,
+    cap: u64,
+}
+
+struct Permit<'a> {
+    of: &'a InFlight,
+    bytes: u64,
+}
+
+impl InFlight {
+    fn new(cap: u64) -> Self {
+        InFlight {
+            used: std::sync::Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+            cap,
+        }
+    }
+
+    /// Waits until `bytes` (at most the whole cap: a bigger file runs alone) fit.
+    fn acquire(&self, bytes: u64) -> Permit<'_> {
+        let bytes = bytes.min(self.cap);
+        let mut used = self
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *used + bytes > self.cap {
+            used = self
+                .freed
+                .wait(used)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *used += bytes;
+        Permit { of: self, bytes }
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let mut used = self
+            .of
+            .used
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *used -= self.bytes;
+        self.of.freed.notify_all();
+    }
+}
+
+/// The size of an input as far as known before reading it.
+fn input_bytes(input: &Input) -> u64 {
+    match &input.origin {
+        Origin::File(p) => std::fs::metadata(p).map_or(0, |m| m.len()),
+        Origin::Stdin(t) => t.len() as u64,
+        Origin::Piped(b) => b.len() as u64,
+        Origin::PipedOverLimit => 0,
+    }
+}
+
 /// Per-resource checks; resources that relational checks may need are kept.
 fn check_resources(
     resources: Vec<Resource>,
@@ -964,7 +1040,9 @@ fn parse_yaml(
     tentative: bool,
     out: &mut FileOutcome,
 ) -> Option<(Vec<Node>, SourceMap)> {
-    let stream = yaml::load(text, Schema::Yaml11, limits);
+    // Documents that are not Kubernetes objects are dropped as they are read (values files,
+    // CI configuration): their trees never add up in memory.
+    let stream = yaml::load_kept(text, Schema::Yaml11, limits, is_kubernetes_object);
     if tentative && (stream.error.is_some() || !stream.docs.iter().any(is_kubernetes_object)) {
         return None;
     }
@@ -1041,7 +1119,7 @@ fn parse_json(
         },
         Ok(None) => None,
         Err(e) => {
-            let limit = matches!(e, json::JsonError::TooDeep { .. });
+            let limit = e.is_limit();
             parse_problem(set, path, limit, "JSON", e.pos(), &e, out);
             None
         }
@@ -1228,6 +1306,29 @@ fn arm_locations(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_in_flight_stay_within_the_memory_cap_and_a_big_one_runs_alone() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let cap = 100;
+        let gate = InFlight::new(cap);
+        let (now, peak) = (AtomicU64::new(0), AtomicU64::new(0));
+        let sizes = [60u64, 30, 50, 500, 10, 90, 40, 70];
+        std::thread::scope(|s| {
+            for &size in &sizes {
+                let (gate, now, peak) = (&gate, &now, &peak);
+                s.spawn(move || {
+                    let _permit = gate.acquire(size);
+                    let held = now.fetch_add(size.min(cap), Ordering::SeqCst) + size.min(cap);
+                    peak.fetch_max(held, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    now.fetch_sub(size.min(cap), Ordering::SeqCst);
+                });
+            }
+        });
+        assert!(peak.load(Ordering::SeqCst) <= cap);
+        assert_eq!(*gate.used.lock().unwrap(), 0);
+    }
 
     fn stdin(name: &str, text: &str) -> Input {
         Input {

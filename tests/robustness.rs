@@ -1660,3 +1660,84 @@ fn arm_templates_past_azures_size_and_declaration_limits_are_akl003() {
         ["template of 4.0 MiB exceeds Azure Resource Manager's limit of 4 MiB: not evaluated"]
     );
 }
+
+// ---------------------------------------------------------------- memory per input byte (issue 15)
+
+#[test]
+fn a_file_past_the_node_budget_is_akl003_and_its_tree_stays_bounded() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // 4,100,000 one-digit items: 8 MB, one node per two bytes.
+    let items = "1,".repeat(4_100_000);
+    write(
+        d,
+        "dense.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c}}\ndata: {{a: [{items}1]}}\n"
+        ),
+    );
+    write(
+        d,
+        "dense.json",
+        format!(
+            "{{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {{\"name\": \"c\"}},\n\"data\": {{\"a\": [{items}1]}}}}\n"
+        ),
+    );
+    write(d, "pod.yaml", PRIVILEGED_POD);
+    let t = bounded_with(
+        d,
+        &["check", ".", "--select", "POD001", "--format", "json"],
+        Extra {
+            rss: true,
+            ..Extra::default()
+        },
+    );
+    let r = &t.run;
+    let f = found(r);
+    assert!(
+        f.contains(&at("POD001", "pod.yaml", POD001_AT.0, POD001_AT.1)),
+        "{r:?}"
+    );
+    for path in ["dense.json", "dense.yaml"] {
+        let m = message(r, "AKL003", path);
+        assert!(
+            m.contains("more than 4000000 nodes in one file"),
+            "{path}: {m}"
+        );
+    }
+    // Read whole, the YAML tree alone would take about 500 MB.
+    assert_peak_below(&t, 450, "two 8 MB files of 4,100,000 nodes");
+}
+
+#[test]
+fn documents_that_are_not_kubernetes_objects_do_not_count_towards_the_node_budget() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // 50,000 values documents of 90 nodes each (4,500,000 in all), then a privileged pod.
+    let values = format!("---\nvalues: [{}]\n", "1,".repeat(88) + "1");
+    let mut text = values.repeat(50_000);
+    text.push_str("---\n");
+    text.push_str(PRIVILEGED_POD);
+    write(d, "stream.yaml", &text);
+    let t = bounded_with(
+        d,
+        &[
+            "check",
+            "stream.yaml",
+            "--select",
+            "POD001",
+            "--format",
+            "json",
+        ],
+        Extra {
+            rss: true,
+            ..Extra::default()
+        },
+    );
+    let r = &t.run;
+    let f = found(r);
+    let line = text.lines().count() as u64 - PRIVILEGED_POD.lines().count() as u64 + POD001_AT.0;
+    assert_eq!(f, [at("POD001", "stream.yaml", line, POD001_AT.1)], "{r:?}");
+    // Kept, the 50,000 trees would take about 500 MB.
+    assert_peak_below(&t, 250, "50,000 values documents");
+}

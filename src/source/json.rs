@@ -14,6 +14,8 @@ pub enum JsonError {
     Syntax { pos: Pos, message: String },
     #[error("nesting deeper than {limit} levels")]
     TooDeep { pos: Pos, limit: usize },
+    #[error("more than {limit} nodes in one file; it was not read")]
+    NodeBudget { pos: Pos, limit: usize },
     /// In a document whose consumer rejects duplicates (Kubernetes, Azure); `pos` is the
     /// second key.
     #[error(
@@ -28,10 +30,19 @@ pub enum JsonError {
 }
 
 impl JsonError {
+    /// True for the refusals that protect the linter (AKL003) rather than syntax errors.
+    pub fn is_limit(&self) -> bool {
+        matches!(
+            self,
+            JsonError::TooDeep { .. } | JsonError::NodeBudget { .. }
+        )
+    }
+
     pub fn pos(&self) -> Pos {
         match self {
             JsonError::Syntax { pos, .. }
             | JsonError::TooDeep { pos, .. }
+            | JsonError::NodeBudget { pos, .. }
             | JsonError::DuplicateKey { pos, .. } => *pos,
         }
     }
@@ -95,6 +106,13 @@ pub fn load_document(
         allow_unary_plus_numbers: false,
         ..Default::default()
     };
+    // jsonc-parser builds its whole tree before we see it: count first, refuse before it.
+    if let Some(at) = past_node_budget(text, limits.max_nodes) {
+        return Err(JsonError::NodeBudget {
+            pos: lines.pos(text, at),
+            limit: limits.max_nodes,
+        });
+    }
     let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &options).map_err(|e| {
         match e.kind() {
             jsonc_parser::errors::ParseErrorKind::NestingDepthExceeded => {
@@ -130,6 +148,40 @@ pub fn load_document(
         root: Some(root),
         duplicates,
     })
+}
+
+/// The byte offset of the value that would be node `limit + 1`, counting one node per value
+/// (`,`, `[`, `{` and the first value open nodes; `:` does not) outside strings and comments:
+/// an upper bound of the nodes the document has.
+fn past_node_budget(text: &str, limit: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut nodes = 1usize;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr(b'\n', &bytes[i..]).map_or(bytes.len(), |n| i + n);
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&bytes[i + 2..], b"*/").map_or(bytes.len(), |n| i + n + 3);
+            }
+            b',' | b'[' | b'{' => {
+                nodes += 1;
+                if nodes > limit {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 struct Converter<'t> {

@@ -20,6 +20,9 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most nodes that alias expansion may create in one file.
     pub max_alias_nodes: usize,
+    /// Most nodes a file's kept documents may hold: what bounds a file's tree in memory
+    /// (about 100 bytes a node), whatever its size.
+    pub max_nodes: usize,
 }
 
 impl Default for Limits {
@@ -27,6 +30,7 @@ impl Default for Limits {
         Limits {
             max_depth: 256,
             max_alias_nodes: 1_000_000,
+            max_nodes: 4_000_000,
         }
     }
 }

@@ -32,6 +32,8 @@ pub enum LoadError {
     TooDeep { pos: Pos, limit: usize },
     #[error("alias expansion exceeds {limit} nodes (possible alias bomb)")]
     AliasBudget { pos: Pos, limit: usize },
+    #[error("more than {limit} nodes in one file; the rest was not read")]
+    NodeBudget { pos: Pos, limit: usize },
 }
 
 impl LoadError {
@@ -39,7 +41,8 @@ impl LoadError {
         match self {
             LoadError::Syntax { pos, .. }
             | LoadError::TooDeep { pos, .. }
-            | LoadError::AliasBudget { pos, .. } => *pos,
+            | LoadError::AliasBudget { pos, .. }
+            | LoadError::NodeBudget { pos, .. } => *pos,
         }
     }
 
@@ -78,6 +81,12 @@ struct Builder {
     stack: Vec<Frame>,
     anchors: HashMap<usize, Node>,
     alias_nodes: usize,
+    /// Nodes of the documents kept so far and of the one being read.
+    nodes: usize,
+    /// `nodes` when the current document started.
+    doc_start: usize,
+    /// Documents the caller will not use are dropped as soon as they are complete.
+    keep: fn(&Node) -> bool,
     docs: Vec<Node>,
     duplicates: Vec<DuplicateKey>,
     /// Character index where the last event received ends.
@@ -86,12 +95,27 @@ struct Builder {
 
 /// Loads every document of a YAML stream.
 pub fn load(text: &str, schema: Schema, limits: Limits) -> YamlStream {
+    load_kept(text, schema, limits, |_| true)
+}
+
+/// Loads a YAML stream keeping only the documents `keep` accepts: each other document is
+/// replaced by a null at its place as soon as it is complete, so its tree never adds up
+/// with the rest, and its nodes do not count towards `max_nodes`.
+pub fn load_kept(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+    keep: fn(&Node) -> bool,
+) -> YamlStream {
     let mut b = Builder {
         schema,
         limits,
         stack: Vec::new(),
         anchors: HashMap::new(),
         alias_nodes: 0,
+        nodes: 0,
+        doc_start: 0,
+        keep,
         docs: Vec::new(),
         duplicates: Vec::new(),
         last_end: 0,
@@ -124,7 +148,10 @@ impl Builder {
             let sp = span(&ev_span);
             self.last_end = ev_span.end.index();
             match event {
-                Event::DocumentStart(_) => self.anchors.clear(),
+                Event::DocumentStart(_) => {
+                    self.anchors.clear();
+                    self.doc_start = self.nodes;
+                }
                 Event::Scalar(text, style, anchor, tag) => {
                     if let Some(Frame::Map {
                         key: key @ None, ..
@@ -158,7 +185,10 @@ impl Builder {
                         *key = Some((target.value.to_string().into_boxed_str(), sp));
                         continue;
                     }
-                    self.alias_nodes += target.count();
+                    let copied = target.count();
+                    self.alias_nodes += copied;
+                    // The copy's nodes beyond the one `complete` counts.
+                    self.nodes += copied - 1;
                     if self.alias_nodes > self.limits.max_alias_nodes {
                         return Err(LoadError::AliasBudget {
                             pos: sp.start,
@@ -273,10 +303,21 @@ impl Builder {
     }
 
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
+        self.nodes += 1;
+        if self.nodes > self.limits.max_nodes {
+            return Err(LoadError::NodeBudget {
+                pos: node.span.start,
+                limit: self.limits.max_nodes,
+            });
+        }
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
         match self.stack.last_mut() {
+            None if !(self.keep)(&node) => {
+                self.nodes = self.doc_start;
+                self.docs.push(Node::new(Value::Null, node.span));
+            }
             None => {
                 self.docs.push(node);
             }
