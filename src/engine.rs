@@ -992,7 +992,7 @@ fn process_arm(
 }
 
 /// A file under a Helm chart's `templates/` directory (next to `Chart.yaml`).
-fn is_chart_template(path: &std::path::Path) -> bool {
+pub fn is_chart_template(path: &std::path::Path) -> bool {
     path.ancestors().skip(1).any(|a| {
         a.file_name().is_some_and(|n| n == "templates")
             && a.parent().is_some_and(|c| c.join("Chart.yaml").is_file())
@@ -1153,6 +1153,7 @@ fn to_finding(
                     path: path.clone(),
                     span: Some(raw.span),
                     message: "rendered here".into(),
+                    in_repository: true,
                 });
                 in_template = Some(at);
             }
@@ -1160,6 +1161,7 @@ fn to_finding(
                 path: t.as_ref().into(),
                 span: None,
                 message: "rendered from this Helm template".into(),
+                in_repository: false,
             }),
         }
     }
@@ -1169,6 +1171,7 @@ fn to_finding(
             path: rpath,
             span: Some(span),
             message,
+            in_repository: true,
         });
     }
     let ns = res.namespace().unwrap_or("");
@@ -1206,6 +1209,7 @@ fn to_finding(
                 &path_keys(&raw.stable_path),
             )),
             message: format!("`{}` in the Terraform source", res.name().unwrap_or("")),
+            in_repository: true,
         });
     }
     // Identity, not location: the rendered file even when the finding lands in a template.
@@ -1279,6 +1283,7 @@ fn arm_locations(
             path: template.clone(),
             span: Some(arm.declared),
             message: format!("{what} is declared here"),
+            in_repository: true,
         });
     }
     if let Some(p) = &arm.parameters
@@ -1288,6 +1293,7 @@ fn arm_locations(
             path: p.clone(),
             span: None,
             message: "evaluated with the values of this parameters file".into(),
+            in_repository: true,
         });
     }
     if let Some(b) = &arm.bicep
@@ -1298,6 +1304,7 @@ fn arm_locations(
             path: b.path.clone(),
             span: Some(arm::bicep::property_span(b, line, &keys)),
             message: format!("{what} in the Bicep source"),
+            in_repository: true,
         });
     }
     (primary, related)

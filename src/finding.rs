@@ -12,6 +12,9 @@ pub struct RelatedLocation {
     /// `None` when only the file is known (a Helm template before it is mapped to a line).
     pub span: Option<Span>,
     pub message: String,
+    /// False for a place known only by name (a Helm `# Source:` template not on disk): a code
+    /// scanning location there would point at nothing.
+    pub in_repository: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -685,3 +685,41 @@ fn the_workspace_configuration_file_applies() {
     assert!(codes(&d).is_empty(), "per-file-ignores: {d}");
     assert!(c.shutdown().success());
 }
+
+#[test]
+fn chart_templates_are_skipped_and_a_missing_relative_policies_folder_is_silent() {
+    let (_tmp, root) = workspace();
+    std::fs::write(
+        root.join("Chart.yaml"),
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    let template = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  containers:\n    {{- toYaml .Values.containers | nindent 4 }}\n";
+    let path = root.join("templates/pod.yaml");
+    std::fs::write(&path, template).unwrap();
+    // The documented option, in a folder that has no `policies` directory.
+    let (mut c, _) = Client::start(&root, json!({"policies": ["policies"]}));
+    let u = uri(&path);
+    c.open(&u, template);
+    let d = c.diagnostics(&u);
+    assert_eq!(d["diagnostics"], json!([]), "{d}");
+    // A document that is YAML still gets its diagnostics (the server lints).
+    let pod = root.join("pod.yaml");
+    let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: a\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n";
+    c.open(&uri(&pod), text);
+    let d = c.diagnostics(&uri(&pod));
+    assert!(codes(&d).contains(&"POD001".to_string()), "{d}");
+    let said: Vec<&Value> = c
+        .backlog
+        .iter()
+        .filter(|m| {
+            matches!(
+                m["method"].as_str(),
+                Some("window/logMessage" | "window/showMessage")
+            ) && m.to_string().contains("polic")
+        })
+        .collect();
+    assert!(said.is_empty(), "{said:?}");
+    assert!(c.shutdown().success());
+}

@@ -371,7 +371,8 @@ fn sarif_validates_and_follows_github_code_scanning_rules() {
     assert_eq!(region["startLine"], 6);
     assert_eq!(region["endLine"], 7);
 
-    // Helm: the template is a related location.
+    // Helm: the chart of this render is not on disk, so its template is named in the
+    // message, not a related location code scanning could not open.
     let helm = results
         .iter()
         .find(|r| {
@@ -379,14 +380,11 @@ fn sarif_validates_and_follows_github_code_scanning_rules() {
                 == "testdata/cli/helm-render.yaml"
         })
         .unwrap();
-    let related = helm["relatedLocations"]
-        .as_array()
-        .expect("relatedLocations on the Helm result");
+    assert!(helm.get("relatedLocations").is_none(), "{helm}");
     assert!(
-        related
-            .iter()
-            .any(|l| l["physicalLocation"]["artifactLocation"]["uri"]
-                == "mychart/templates/deployment.yaml"),
+        helm["message"]["text"].as_str().unwrap().ends_with(
+            "(rendered from this Helm template `mychart/templates/deployment.yaml`, not in the repository)"
+        ),
         "{helm}"
     );
 }
@@ -541,7 +539,21 @@ fn github_step_summary_is_appended() {
     );
     assert!(md.contains("## akslint"), "{md}");
     assert!(md.contains("2 findings (1 critical, 1 high)"), "{md}");
-    let rows: Vec<&str> = md
+    // The counts by policy, then the findings.
+    let (policies, table) = md.split_once("| severity | id | location |").unwrap();
+    let policy_rows: Vec<&str> = policies
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| severity"))
+        .collect();
+    assert_eq!(
+        policy_rows,
+        [
+            "| critical | POD001 | privileged-container | 1 |",
+            "| high | RBAC001 | wildcard-verbs | 1 |"
+        ],
+        "{md}"
+    );
+    let rows: Vec<&str> = table
         .lines()
         .filter(|l| l.starts_with("| ") && !l.starts_with("| severity"))
         .collect();
@@ -555,10 +567,7 @@ fn github_step_summary_is_appended() {
         "{md}"
     );
     // The `|` in a message must not break the table: every row has the same cell count.
-    let header_cells = md
-        .lines()
-        .find(|l| l.starts_with("| severity"))
-        .unwrap()
+    let header_cells = "| severity | id | location | message |"
         .matches(" | ")
         .count();
     for row in &rows {
@@ -891,5 +900,141 @@ fn the_job_summary_says_what_is_undecided() {
     assert!(
         md.contains(NOTES_UNDECIDED) && md.contains(NOTES_SKIPPED),
         "{md}"
+    );
+}
+
+// ---------------------------------------------------------------- GitHub's limits (issue 16)
+
+/// `n` Pods, each with findings of several severities (privileged: critical; no limits,
+/// latest tag…: lower).
+fn many_pods(n: usize) -> String {
+    (0..n)
+        .map(|i| {
+            format!(
+                "---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: web-{i}\n  namespace: default\nspec:\n  containers:\n    - name: app\n      image: nginx:latest\n      securityContext:\n        privileged: {}\n",
+                i % 50 == 7
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_job_summary_stays_under_one_mebibyte_worst_first_with_counts_by_policy() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "pods.yaml", many_pods(3_000));
+    let summary = tmp.path().join("summary.md");
+    let out = command(tmp.path())
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .args(["check", "--format", "github", "pods.yaml"])
+        .output()
+        .unwrap();
+    let r = finish(out);
+    assert_eq!(r.code, 1, "{r:?}");
+    let total = r.lines().iter().filter(|l| l.starts_with("::")).count();
+    assert!(total > 10_000, "enough findings to overflow: {total}");
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(md.len() < 1024 * 1024, "{} bytes", md.len());
+    let (policies, table) = md.split_once("| severity | id | location |").unwrap();
+    // Every policy is counted, and the counts add up.
+    let counted: usize = policies
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| severity"))
+        .map(|l| {
+            l.trim_end_matches(" |")
+                .rsplit("| ")
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(counted, total, "{policies}");
+    let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| ")).collect();
+    // The 60 critical findings come first.
+    assert!(
+        rows[..60].iter().all(|l| l.starts_with("| critical |")),
+        "{:?}",
+        &rows[..61]
+    );
+    assert!(!rows[60].starts_with("| critical |"));
+    let more = total - rows.len();
+    assert!(more > 0);
+    assert!(
+        md.contains(&format!("{more} more findings (less severe or later in the file order) in the SARIF report and the job log.")),
+        "{}",
+        &md[md.len() - 300..]
+    );
+}
+
+#[test]
+fn github_annotations_come_worst_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    write(tmp.path(), "pods.yaml", many_pods(60));
+    let r = run_in(tmp.path(), &["check", "--format", "github", "pods.yaml"]);
+    let order = |l: &&str| match l.split(' ').next() {
+        Some("::error") => 0,
+        Some("::warning") => 1,
+        Some("::notice") => 2,
+        _ => 3,
+    };
+    let lines: Vec<&str> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("::"))
+        .collect();
+    assert!(lines.len() > 100, "{r:?}");
+    assert!(
+        lines.windows(2).all(|w| order(&w[0]) <= order(&w[1])),
+        "{r:?}"
+    );
+    // Within a level, the critical ones (privileged) come before the high ones.
+    let first_errors: Vec<&&str> = lines.iter().take(2).collect();
+    assert!(
+        first_errors.iter().all(|l| l.contains("POD001")),
+        "{first_errors:?}"
+    );
+}
+
+#[test]
+fn sarif_links_related_locations_and_names_templates_not_on_disk_in_words() {
+    let tmp = tempfile::tempdir().unwrap();
+    let chart = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: app\n      image: myacr.azurecr.io/app:1.0\n      securityContext:\n        privileged: true\n";
+    write(tmp.path(), "chart/templates/pod.yaml", chart);
+    let rendered = format!(
+        "---\n# Source: chart/templates/pod.yaml\n{chart}---\n# Source: gone/templates/pod.yaml\n{}",
+        chart.replace("name: p\n", "name: q\n")
+    );
+    write(tmp.path(), "out.yaml", &rendered);
+    let r = run_in(
+        tmp.path(),
+        &[
+            "check", "--select", "POD001", "--format", "sarif", "out.yaml",
+        ],
+    );
+    let doc = r.json();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{doc}");
+    let on_disk = results
+        .iter()
+        .find(|x| {
+            x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                == "chart/templates/pod.yaml"
+        })
+        .unwrap();
+    let related = on_disk["relatedLocations"].as_array().unwrap();
+    assert_eq!(related.len(), 1);
+    assert_eq!(related[0]["id"], 1);
+    assert_eq!(
+        on_disk["message"]["text"],
+        "container `app` of Pod `p` runs privileged (related: [rendered here](1))"
+    );
+    let missing = results
+        .iter()
+        .find(|x| x["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "out.yaml")
+        .unwrap();
+    assert!(missing.get("relatedLocations").is_none(), "{missing}");
+    assert_eq!(
+        missing["message"]["text"],
+        "container `app` of Pod `q` runs privileged (rendered from this Helm template `gone/templates/pod.yaml`, not in the repository)"
     );
 }

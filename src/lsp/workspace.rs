@@ -66,12 +66,16 @@ pub struct LintConfig {
 /// (`PolicySet::apply_settings`), `arm.parameters` / `tf-root` (`Options`) and `exclude`
 /// (`DiscoverOptions::exclude`, matched against the absolute paths the walk reports here).
 pub fn load_config(root: Option<&Path>, settings: &Settings) -> Result<LintConfig, String> {
+    // A relative directory belongs to each workspace folder, and a folder without it (or the
+    // documents outside every folder) simply has none: only an absolute path, which names one
+    // place, is an error when it is missing.
     let dirs: Vec<PathBuf> = settings
         .policies
         .iter()
-        .map(|d| match root {
-            Some(r) if d.is_relative() => r.join(d),
-            _ => d.clone(),
+        .filter_map(|d| match root {
+            _ if d.is_absolute() => Some(d.clone()),
+            Some(r) => Some(r.join(d)).filter(|p| p.exists()),
+            None => None,
         })
         .collect();
     // The workspace's `.akslint.yaml`, found from the folder upward as `akslint check` finds
@@ -226,15 +230,21 @@ impl Workspace {
     /// the server keeps running.
     pub fn lint(&self, docs: &[&Document]) -> Option<RunResult> {
         let mut inputs = self.participants(docs);
-        inputs.extend(docs.iter().map(|d| Input {
-            display: d.display.clone(),
-            origin: origin(d),
-            explicit: true,
-            root: match &self.root {
-                Some(r) if d.path.starts_with(r) => ScanRoot::at(r),
-                _ => ScanRoot::for_named(&d.path, None),
-            },
-        }));
+        // Chart templates are not YAML until Helm renders them: skipped, as `akslint check`
+        // skips them.
+        inputs.extend(
+            docs.iter()
+                .filter(|d| !engine::is_chart_template(&d.path))
+                .map(|d| Input {
+                    display: d.display.clone(),
+                    origin: origin(d),
+                    explicit: true,
+                    root: match &self.root {
+                        Some(r) if d.path.starts_with(r) => ScanRoot::at(r),
+                        _ => ScanRoot::for_named(&d.path, None),
+                    },
+                }),
+        );
         let run = || {
             let mut result = engine::run(&inputs, &self.config.set, &self.config.opts);
             // A bad glob or id there is reported by `akslint check`; here it ignores nothing.

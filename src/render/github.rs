@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::{Context, count_phrase};
+use crate::finding::Finding;
 use crate::policy::Severity;
 
 fn escape_data(s: &str) -> String {
@@ -15,8 +16,18 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// The findings worst first (critical, high, medium, low; then file, line, column, id):
+/// GitHub shows only the first 10 error and 10 warning annotations of a step, and the first
+/// rows of a summary are the ones read.
+fn worst_first(findings: &[Finding]) -> Vec<&Finding> {
+    let mut v: Vec<&Finding> = findings.iter().collect();
+    // Stable: findings come sorted by file and position already.
+    v.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    v
+}
+
 pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
-    for f in &ctx.result.findings {
+    for f in worst_first(&ctx.result.findings) {
         let cmd = match f.severity {
             Severity::Critical | Severity::High => "error",
             Severity::Medium => "warning",
@@ -53,8 +64,23 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// The Markdown appended to `$GITHUB_STEP_SUMMARY`.
+/// GitHub refuses a step summary over 1 MiB whole; this leaves room for what other steps of
+/// the job append.
+pub const STEP_SUMMARY_BUDGET: usize = 900 * 1024;
+
+/// A table cell: no line break or `|` from the input ends it.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\r', '\n'], " ")
+}
+
+/// The Markdown appended to `$GITHUB_STEP_SUMMARY`: the counts by severity and by policy,
+/// then the findings worst first while they fit in `STEP_SUMMARY_BUDGET`, then how many
+/// more there are and where to find them.
 pub fn step_summary(ctx: &Context<'_>) -> String {
+    step_summary_within(ctx, STEP_SUMMARY_BUDGET)
+}
+
+fn step_summary_within(ctx: &Context<'_>, budget: usize) -> String {
     let findings = &ctx.result.findings;
     let mut s = String::from("## akslint\n\n");
     for (_, note) in super::run_notes(ctx.result) {
@@ -65,15 +91,51 @@ pub fn step_summary(ctx: &Context<'_>) -> String {
         return s;
     }
     s.push_str(&format!("{}.\n\n", count_phrase(findings)));
-    s.push_str("| severity | id | location | message |\n|---|---|---|---|\n");
+
+    // By policy: worst severity first, then the most frequent, then by id.
+    let mut by_policy: std::collections::BTreeMap<&str, (Severity, usize, usize)> =
+        std::collections::BTreeMap::new();
     for f in findings {
+        let e = by_policy.entry(&f.id).or_insert((f.severity, f.rule, 0));
+        e.2 += 1;
+    }
+    let mut rows: Vec<(&str, Severity, usize, usize)> = by_policy
+        .into_iter()
+        .map(|(id, (sev, rule, n))| (id, sev, rule, n))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then(b.3.cmp(&a.3)).then(a.0.cmp(b.0)));
+    s.push_str("| severity | id | policy | findings |\n|---|---|---|---:|\n");
+    for (id, sev, rule, n) in rows {
         s.push_str(&format!(
+            "| {sev} | {id} | {} | {n} |\n",
+            cell(&ctx.policy(rule).name)
+        ));
+    }
+
+    s.push_str("\n| severity | id | location | message |\n|---|---|---|---|\n");
+    let ordered = worst_first(findings);
+    let mut shown = 0;
+    for f in &ordered {
+        let row = format!(
             "| {} | {} | `{}:{}` | {} |\n",
             f.severity,
             f.id,
-            f.path,
+            cell(&f.path).replace('`', "'"),
             f.span.start.line,
-            f.message.replace('|', "\\|").replace('\n', " ")
+            cell(&f.message)
+        );
+        // Room for the closing line.
+        if s.len() + row.len() + 200 > budget {
+            break;
+        }
+        s.push_str(&row);
+        shown += 1;
+    }
+    let more = ordered.len() - shown;
+    if more > 0 {
+        s.push_str(&format!(
+            "\n{more} more finding{} (less severe or later in the file order) in the SARIF report and the job log.\n",
+            if more == 1 { "" } else { "s" }
         ));
     }
     s

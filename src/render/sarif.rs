@@ -51,12 +51,43 @@ fn region(span: &Span) -> Value {
     })
 }
 
+/// SARIF plain text in which only the links akslint writes are links: a `](` from the
+/// input (a link's middle) is escaped; brackets elsewhere (`containers[0]`) are not links
+/// and stay as they are.
+fn plain(s: &str) -> String {
+    s.replace("](", "\\](")
+}
+
+/// The message, with each related location linked (`[text](id)`: GitHub shows related
+/// locations only through such links) and places not in the repository named in words.
+fn message_text(f: &Finding) -> String {
+    let mut text = plain(&f.message);
+    let linked: Vec<String> = f
+        .related
+        .iter()
+        .filter(|r| r.in_repository)
+        .enumerate()
+        .map(|(i, r)| format!("[{}]({})", plain(&r.message), i + 1))
+        .collect();
+    if !linked.is_empty() {
+        text.push_str(&format!(" (related: {})", linked.join(", ")));
+    }
+    for r in f.related.iter().filter(|r| !r.in_repository) {
+        text.push_str(&format!(
+            " ({} `{}`, not in the repository)",
+            plain(&r.message),
+            plain(&r.path)
+        ));
+    }
+    text
+}
+
 fn result(f: &Finding, rule_index: usize) -> Value {
     let mut v = json!({
         "ruleId": &*f.id,
         "ruleIndex": rule_index,
         "level": level(f.severity),
-        "message": {"text": f.message},
+        "message": {"text": message_text(f)},
         "locations": [{
             "physicalLocation": {
                 "artifactLocation": {"uri": uri(&f.path), "uriBaseId": "%SRCROOT%"},
@@ -84,10 +115,11 @@ fn result(f: &Finding, rule_index: usize) -> Value {
             "justification": s.justification,
         }]);
     }
-    if !f.related.is_empty() {
+    if f.related.iter().any(|r| r.in_repository) {
         let related: Vec<Value> = f
             .related
             .iter()
+            .filter(|r| r.in_repository)
             .enumerate()
             .map(|(i, r)| {
                 let mut phys =
