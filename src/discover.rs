@@ -370,7 +370,10 @@ fn walk_error(e: &ignore::Error) {
     {
         return;
     }
-    eprintln!("akslint: warning: {}", walk_error_message(e));
+    eprintln!(
+        "akslint: warning: {}",
+        crate::render::text::printable(&walk_error_message(e))
+    );
 }
 
 fn walk_error_message(e: &ignore::Error) -> String {

@@ -1038,3 +1038,58 @@ fn sarif_links_related_locations_and_names_templates_not_on_disk_in_words() {
         "container `app` of Pod `q` runs privileged (rendered from this Helm template `gone/templates/pod.yaml`, not in the repository)"
     );
 }
+
+// ---------------------------------------------------------------- injection through names (issue 15)
+
+#[test]
+fn input_derived_text_cannot_start_a_workflow_command_drive_a_terminal_or_inject_markdown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let evil = r#"evil\n::error file=README.md,line=1::FAKE\e[31m\u202e`<img src=x onerror=alert(1)>|[x](y)"#;
+    let pod = format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"{evil}\"\n  namespace: \"ns\\r\\n::warning::x\"\nspec:\n  containers:\n    - name: \"app\\n::notice::y\"\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n"
+    );
+    write(tmp.path(), "pod.yaml", &pod);
+    // A file name of the repository is input as well.
+    #[cfg(unix)]
+    write(tmp.path(), "x\n::error file=a,line=1::NAMED.yaml", &pod);
+    let summary = tmp.path().join("summary.md");
+    let n = run_in(tmp.path(), &["check", "--format", "json", "."]).json()["findings"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(n >= 2, "{n}");
+    for format in ["human", "concise", "github"] {
+        let out = command(tmp.path())
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .args(["check", "--format", format, "--statistics", "."])
+            .output()
+            .unwrap();
+        let r = finish(out);
+        assert_eq!(r.code, 1, "{r:?}");
+        for (what, text) in [("stdout", &r.stdout), ("stderr", &r.stderr)] {
+            assert!(!text.contains('\u{1b}'), "{format} {what}: ESC\n{text}");
+            assert!(!text.contains('\u{202e}'), "{format} {what}: bidi override");
+            let commands = text.lines().filter(|l| l.starts_with("::")).count();
+            let expected = if format == "github" && what == "stdout" {
+                n
+            } else {
+                0
+            };
+            assert_eq!(commands, expected, "{format} {what}:\n{text}");
+        }
+        assert!(
+            r.stdout.contains("evil\\n::error file=README.md"),
+            "{format}: {}",
+            r.stdout
+        );
+    }
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(!md.contains("<img"), "{md}");
+    assert!(md.contains("&lt;img src=x onerror=alert(1)&gt;"), "{md}");
+    // Every backtick and bracket from the input is escaped; the row keeps its four cells.
+    assert_eq!(md.matches('`').count(), md.matches("\\`").count(), "{md}");
+    assert!(md.contains("\\[x\\](y)"), "{md}");
+    for row in md.lines().filter(|l| l.contains("evil")) {
+        assert_eq!(row.replace("\\|", "").matches(" | ").count(), 3, "{row}");
+    }
+}

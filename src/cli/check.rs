@@ -1,3 +1,4 @@
+use akslint::render::text::printable;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -208,14 +209,19 @@ pub fn run(args: CheckArgs) -> Result<u8> {
                 1 => String::new(),
                 n => format!(" and {} more", n - 1),
             };
-            let _ = writeln!(err, "akslint: {}{more}: {note}", files[0]);
+            let _ = writeln!(
+                err,
+                "akslint: {}{more}: {}",
+                printable(&files[0]),
+                printable(note)
+            );
         }
         for f in result.files.iter().filter(|f| f.explicit) {
             if f.kind != FileKind::NotInput {
                 continue;
             }
             let why = "not a Kubernetes manifest, Helm render, ARM template or Terraform plan (ARM parameters files are read with their template)";
-            let _ = writeln!(err, "akslint: skipped {}: {why}", f.path);
+            let _ = writeln!(err, "akslint: skipped {}: {why}", printable(&f.path));
         }
     }
 

@@ -1,18 +1,19 @@
 use std::io::{self, Write};
 
 use super::Context;
+use super::text::printable;
 
 pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
     for f in &ctx.result.findings {
         writeln!(
             w,
             "{}:{}:{}: {} {} {}",
-            f.path,
+            printable(&f.path),
             f.span.start.line,
             f.span.start.col,
             f.severity.as_str().to_ascii_uppercase(),
             f.id,
-            f.message
+            printable(&f.message)
         )?;
     }
     if !ctx.quiet {

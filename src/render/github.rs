@@ -2,6 +2,7 @@
 
 use std::io::{self, Write};
 
+use super::text::printable;
 use super::{Context, count_phrase};
 use crate::finding::Finding;
 use crate::policy::Severity;
@@ -35,7 +36,7 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
         };
         let mut props = format!(
             "file={},line={}",
-            escape_property(&f.path),
+            escape_property(&printable(&f.path)),
             f.span.start.line
         );
         // GitHub rejects col/endColumn on ranges that span lines.
@@ -47,12 +48,12 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
                 f.span.start.col, f.span.end.line, f.span.end.col
             ));
         }
-        let title = format!("{} {}", f.id, ctx.policy(f.rule).name);
+        let title = format!("{} {}", f.id, printable(&ctx.policy(f.rule).name));
         writeln!(
             w,
             "::{cmd} {props},title={}::{}",
             escape_property(&title),
-            escape_data(&f.message)
+            escape_data(&printable(&f.message))
         )?;
     }
     if !ctx.quiet {
@@ -68,9 +69,28 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
 /// the job append.
 pub const STEP_SUMMARY_BUDGET: usize = 900 * 1024;
 
-/// A table cell: no line break or `|` from the input ends it.
+/// A table cell of input-derived text: nothing in it is Markdown or HTML. Control characters
+/// are written visibly (no line break ends the row), `<`, `>` and `&` become entities (no
+/// raw HTML), and the characters Markdown gives a meaning inside a line are backslash-escaped
+/// (`|` would end the cell, a backtick open a code span, `[`/`]` a link, `*`/`_`/`~`
+/// emphasis).
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\r', '\n'], " ")
+    let s = printable(s);
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            // Inside a cell (never at a line start) only these have a meaning.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The Markdown appended to `$GITHUB_STEP_SUMMARY`: the counts by severity and by policy,
@@ -107,7 +127,8 @@ fn step_summary_within(ctx: &Context<'_>, budget: usize) -> String {
     s.push_str("| severity | id | policy | findings |\n|---|---|---|---:|\n");
     for (id, sev, rule, n) in rows {
         s.push_str(&format!(
-            "| {sev} | {id} | {} | {n} |\n",
+            "| {sev} | {} | {} | {n} |\n",
+            cell(id),
             cell(&ctx.policy(rule).name)
         ));
     }
@@ -117,10 +138,10 @@ fn step_summary_within(ctx: &Context<'_>, budget: usize) -> String {
     let mut shown = 0;
     for f in &ordered {
         let row = format!(
-            "| {} | {} | `{}:{}` | {} |\n",
+            "| {} | {} | {}:{} | {} |\n",
             f.severity,
-            f.id,
-            cell(&f.path).replace('`', "'"),
+            cell(&f.id),
+            cell(&f.path),
             f.span.start.line,
             cell(&f.message)
         );

@@ -10,6 +10,7 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
+use super::text::{frame_text, printable};
 use super::{Context, count_phrase};
 use crate::engine::FileKind;
 use crate::finding::Finding;
@@ -42,7 +43,7 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
         let diag = FindingDiagnostic {
             finding: f,
             code: format!("{} {}", f.id, policy.name),
-            help: help_text(f, &policy.help),
+            help: frame_text(&help_text(f, &policy.help)).into_owned(),
             window,
         };
         let mut out = String::new();
@@ -65,11 +66,11 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
 fn help_text(f: &Finding, help: &str) -> String {
     let mut s = help.to_string();
     for r in &f.related {
-        s.push_str(&format!("\nrelated: {}", r.path));
+        s.push_str(&format!("\nrelated: {}", printable(&r.path)));
         if let Some(sp) = r.span {
             s.push_str(&format!(":{}:{}", sp.start.line, sp.start.col));
         }
-        s.push_str(&format!(" ({})", r.message));
+        s.push_str(&format!(" ({})", printable(&r.message)));
     }
     s
 }
@@ -134,9 +135,15 @@ impl fmt::Display for FindingDiagnostic<'_> {
         // the location, so the message does.
         if self.window.is_none() {
             let at = self.finding.span.start;
-            write!(f, "{}:{}:{}: ", self.finding.path, at.line, at.col)?;
+            write!(
+                f,
+                "{}:{}:{}: ",
+                printable(&self.finding.path),
+                at.line,
+                at.col
+            )?;
         }
-        f.write_str(&self.finding.message)
+        f.write_str(&printable(&self.finding.message))
     }
 }
 
@@ -165,11 +172,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let w = self.window.as_ref()?;
-        let label = self
-            .finding
-            .resource
-            .as_ref()
-            .map_or_else(|| "here".to_string(), |r| r.to_string());
+        let label = self.finding.resource.as_ref().map_or_else(
+            || "here".to_string(),
+            |r| printable(&r.to_string()).into_owned(),
+        );
         Some(Box::new(std::iter::once(
             LabeledSpan::new_primary_with_span(Some(label), w.label),
         )))
@@ -206,8 +212,9 @@ impl Window {
             .map_or(text.len(), |i| start + i);
         end = end.min(line_end);
         Window {
-            name: f.path.to_string(),
-            text: text[from..to].to_string(),
+            name: printable(&f.path).into_owned(),
+            // Same lengths: the label's offsets stay right.
+            text: frame_text(&text[from..to]).into_owned(),
             first_line: first,
             label: SourceSpan::new((start - from).into(), end - start),
         }

@@ -5,6 +5,9 @@ mod github;
 mod human;
 mod json;
 mod sarif;
+pub mod text;
+
+use text::printable;
 
 use std::io::{self, Write};
 
@@ -152,10 +155,10 @@ pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 w,
                 "  {}:{}:{}: {}: {}",
-                u.path,
+                printable(&u.path),
                 u.at.line,
                 u.at.col,
-                u.resource,
+                printable(&u.resource),
                 ids.join(", ")
             )?;
         }
@@ -165,12 +168,15 @@ pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
         for d in &ctx.result.not_deployed {
             let with = d.parameters.as_ref().map_or_else(
                 || " (template defaults)".to_string(),
-                |p| format!(" (with {p})"),
+                |p| format!(" (with {})", printable(p)),
             );
             writeln!(
                 w,
                 "  {}:{}:{}: {}{with}",
-                d.path, d.at.line, d.at.col, d.resource
+                printable(&d.path),
+                d.at.line,
+                d.at.col,
+                printable(&d.resource)
             )?;
         }
     }
@@ -180,16 +186,20 @@ pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 w,
                 "  {}:{}:{}: {}: {}",
-                d.path, d.at.line, d.at.col, d.resource, d.why
+                printable(&d.path),
+                d.at.line,
+                d.at.col,
+                printable(&d.resource),
+                d.why
             )?;
         }
     }
     if !ctx.result.unknown_functions.is_empty() {
-        let names: Vec<&str> = ctx
+        let names: Vec<std::borrow::Cow<'_, str>> = ctx
             .result
             .unknown_functions
             .iter()
-            .map(String::as_str)
+            .map(|n| printable(n))
             .collect();
         writeln!(
             w,
