@@ -220,6 +220,32 @@ struct FileOutcome {
     not_linted: Vec<NotLinted>,
 }
 
+impl FileOutcome {
+    fn new(path: Arc<str>, explicit: bool, set: &PolicySet) -> FileOutcome {
+        FileOutcome {
+            summary: FileSummary {
+                path,
+                kind: FileKind::NotInput,
+                resources: 0,
+                explicit,
+            },
+            findings: Vec::new(),
+            stats: vec![PolicyStats::default(); set.policies.len()],
+            kept: Vec::new(),
+            text: None,
+            extra_texts: Vec::new(),
+            bytes: 0,
+            unknown_functions: Vec::new(),
+            suppressions: Vec::new(),
+            templates: None,
+            undecided: Vec::new(),
+            notes: Vec::new(),
+            not_deployed: Vec::new(),
+            not_linted: Vec::new(),
+        }
+    }
+}
+
 /// Runs policies over inputs. `set` must already carry the user's selection.
 pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
     // One work unit per file: rayon's default splitting hands out contiguous runs of files,
@@ -550,27 +576,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     if input.display.ends_with("panic-in-process-file.yaml") {
         panic!("injected by a test");
     }
-    let mut out = FileOutcome {
-        summary: FileSummary {
-            path: input.display.clone(),
-            kind: FileKind::NotInput,
-            resources: 0,
-            explicit: input.explicit,
-        },
-        findings: Vec::new(),
-        stats: vec![PolicyStats::default(); set.policies.len()],
-        kept: Vec::new(),
-        text: None,
-        extra_texts: Vec::new(),
-        bytes: 0,
-        unknown_functions: Vec::new(),
-        suppressions: Vec::new(),
-        templates: None,
-        undecided: Vec::new(),
-        notes: Vec::new(),
-        not_deployed: Vec::new(),
-        not_linted: Vec::new(),
-    };
+    let mut out = FileOutcome::new(input.display.clone(), input.explicit, set);
     let path = input.display.clone();
     // A file named explicitly without an extension (`~/.kube/config`) is read as YAML, but
     // only counts as an input if it parses and holds Kubernetes objects: a Makefile passed by
@@ -616,13 +622,17 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     } else {
         Arc::from(text)
     };
-    let (docs, helm) = match syntax {
+    let (docs, helm, shadowed) = match syntax {
         Syntax::Yaml => match parse_yaml(text, &path, set, opts.limits, tentative, &mut out) {
             Some(parsed) => parsed,
             None => return out,
         },
         Syntax::Json => match parse_json(text, &path, set, opts, &mut out) {
-            Some(JsonDoc::Kubernetes(doc)) => (vec![doc], SourceMap::default()),
+            Some(JsonDoc::Kubernetes(doc, shadowed)) => (
+                vec![doc],
+                SourceMap::default(),
+                shadowed.into_iter().collect(),
+            ),
             Some(JsonDoc::Arm(root)) => {
                 out.text = Some(full_text);
                 process_arm(file, input, root, set, opts, &mut out);
@@ -669,7 +679,51 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     }
     let templates = out.templates.clone();
     check_resources(resources, set, &path, templates.as_deref(), &mut out);
+    if !shadowed.is_empty() {
+        check_shadowed(
+            file,
+            shadowed,
+            &helm,
+            set,
+            &path,
+            templates.as_deref(),
+            &mut out,
+        );
+    }
     out
+}
+
+/// The per-resource checks on the documents read with the first value of each duplicated
+/// key: a finding not already reported at the same place is added. Neither counted as
+/// resources nor seen by cross-resource checks (they are the same objects).
+fn check_shadowed(
+    file: usize,
+    docs: Vec<Node>,
+    helm: &SourceMap,
+    set: &PolicySet,
+    path: &Arc<str>,
+    templates: Option<&TemplateFiles>,
+    out: &mut FileOutcome,
+) {
+    let mut scratch = FileOutcome::new(path.clone(), false, set);
+    check_resources(
+        kubernetes::resources(file, docs, helm),
+        set,
+        path,
+        templates,
+        &mut scratch,
+    );
+    let seen: std::collections::HashSet<(Arc<str>, Arc<str>, Span)> = out
+        .findings
+        .iter()
+        .map(|f| (f.id.clone(), f.path.clone(), f.span))
+        .collect();
+    out.findings.extend(
+        scratch
+            .findings
+            .into_iter()
+            .filter(|f| !seen.contains(&(f.id.clone(), f.path.clone(), f.span))),
+    );
 }
 
 /// The memory files being parsed and checked at once may take, whatever `--jobs` is. What a
@@ -1039,7 +1093,7 @@ fn parse_yaml(
     limits: Limits,
     tentative: bool,
     out: &mut FileOutcome,
-) -> Option<(Vec<Node>, SourceMap)> {
+) -> Option<(Vec<Node>, SourceMap, Vec<Node>)> {
     // Documents that are not Kubernetes objects are dropped as they are read (values files,
     // CI configuration): their trees never add up in memory.
     let stream = yaml::load_kept(text, Schema::Yaml11, limits, is_kubernetes_object);
@@ -1055,7 +1109,8 @@ fn parse_yaml(
             path,
             d.second,
             format!(
-                "duplicate key `{}` (first at line {}); Kubernetes rejects the document",
+                "duplicate key `{}` (first at line {}); kubectl and Helm keep the last value, \
+                 other readers may take the first: both are linted",
                 d.key, d.first.start.line
             ),
             &mut out.findings,
@@ -1064,11 +1119,29 @@ fn parse_yaml(
     if let Some(e) = &stream.error {
         parse_problem(set, path, e.is_limit(), "YAML", e.pos(), e, out);
     }
-    Some((stream.docs, SourceMap::scan(text)))
+    // The documents with a duplicated key once more, with the first value of each: linted
+    // too, so that writing `securityContext:` twice cannot hide the first one.
+    let shadowed = if has_objects && !stream.duplicates.is_empty() {
+        let first = yaml::load_shadowed(text, Schema::Yaml11, limits, is_kubernetes_object);
+        first
+            .docs
+            .into_iter()
+            .filter(|doc| {
+                stream
+                    .duplicates
+                    .iter()
+                    .any(|d| doc.span.start <= d.second.start && d.second.end <= doc.span.end)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Some((stream.docs, SourceMap::scan(text), shadowed))
 }
 
 enum JsonDoc {
-    Kubernetes(Node),
+    /// The manifest, and when it repeats a key, the manifest read with the first values.
+    Kubernetes(Node, Option<Node>),
     Arm(Node),
     Plan(Node),
 }
@@ -1086,10 +1159,12 @@ fn parse_json(
     let limits = opts.limits;
     // Duplicate keys are reported, then the document is linted with the last value of each
     // (what the API server or ARM would read, had they accepted it), as for YAML.
+    let mut repeats = false;
     let loaded = json::load_document(text, &lines, limits).map(|doc| {
         if let Some(root) = &doc.root
-            && let Some(rejected_by) = json::rejects_duplicates(root)
+            && let Some(consequence) = json::duplicate_consequence(root)
         {
+            repeats = !doc.duplicates.is_empty();
             for d in &doc.duplicates {
                 linter_finding(
                     set,
@@ -1097,7 +1172,7 @@ fn parse_json(
                     path,
                     d.second,
                     format!(
-                        "duplicate key `{}` (first at line {}); {rejected_by} rejects the document",
+                        "duplicate key `{}` (first at line {}); {consequence}",
                         d.key, d.first.start.line
                     ),
                     &mut out.findings,
@@ -1110,7 +1185,12 @@ fn parse_json(
         Ok(Some(root)) if opts.input_format == InputFormat::Arm => Some(JsonDoc::Arm(root)),
         Ok(Some(root)) if opts.input_format == InputFormat::Terraform => Some(JsonDoc::Plan(root)),
         Ok(Some(root)) => match classify_json(&root) {
-            JsonKind::Kubernetes => Some(JsonDoc::Kubernetes(root)),
+            JsonKind::Kubernetes => {
+                let shadowed = repeats
+                    .then(|| json::load_shadowed(text, &lines, limits).ok()?.root)
+                    .flatten();
+                Some(JsonDoc::Kubernetes(root, shadowed))
+            }
             JsonKind::ArmTemplate => Some(JsonDoc::Arm(root)),
             // Read with the template it belongs to.
             JsonKind::ArmParameters => None,

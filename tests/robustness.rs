@@ -882,7 +882,7 @@ fn forced_plan_or_template_that_is_not_an_object_is_not_a_silent_pass() {
     }
 }
 
-/// Kubernetes rejects duplicate fields in JSON manifests as in YAML ones (strict decoding);
+/// A duplicate field in a JSON manifest is reported as in a YAML one (kubectl keeps the last);
 /// README: "duplicate mapping key → AKL001 (at the second key)". JSON used to keep the last
 /// silently.
 #[test]
@@ -1740,4 +1740,72 @@ fn documents_that_are_not_kubernetes_objects_do_not_count_towards_the_node_budge
     assert_eq!(f, [at("POD001", "stream.yaml", line, POD001_AT.1)], "{r:?}");
     // Kept, the 50,000 trees would take about 500 MB.
     assert_peak_below(&t, 250, "50,000 values documents");
+}
+
+// ---------------------------------------------------------------- merge keys and duplicates (issue 15)
+
+#[test]
+fn a_merge_key_overrides_an_earlier_value_as_kubectl_reads_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      securityContext:\n        privileged: false\n        <<: {privileged: true}\n";
+    write(d, "inline.yaml", pod);
+    let anchored = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n  annotations: &bad {privileged: true}\nspec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      securityContext:\n        privileged: false\n        <<: *bad\n";
+    write(d, "alias.yaml", anchored);
+    let twice = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      securityContext:\n        <<: {privileged: false}\n        <<: {privileged: true}\n";
+    write(d, "twice.yaml", twice);
+    let r = bounded(d, &["check", ".", "--select", "POD001", "--format", "json"]).run;
+    let mut f = found(&r);
+    f.sort();
+    assert_eq!(
+        f,
+        [
+            at("POD001", "alias.yaml", 12, 13),
+            at("POD001", "inline.yaml", 11, 26),
+            at("POD001", "twice.yaml", 11, 26),
+        ],
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_duplicated_key_cannot_hide_its_first_value() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n      securityContext:\n        runAsNonRoot: true\n";
+    write(d, "pod.yaml", pod);
+    let json = "{\"apiVersion\": \"v1\", \"kind\": \"Pod\", \"metadata\": {\"name\": \"web\"},\n\"spec\": {\"containers\": [{\"name\": \"app\", \"image\": \"nginx:1.25\",\n\"securityContext\": {\"privileged\": true},\n\"securityContext\": {}}]}}\n";
+    write(d, "pod.json", json);
+    let r = bounded(
+        d,
+        &[
+            "check",
+            ".",
+            "--select",
+            "POD001",
+            "--fail-on",
+            "critical",
+            "--format",
+            "json",
+        ],
+    )
+    .run;
+    // Exit 0 before: only the last securityContext was linted.
+    assert_eq!(r.code, 1, "{r:?}");
+    let mut f = found(&r);
+    f.sort();
+    assert_eq!(
+        f,
+        [
+            at("AKL001", "pod.json", 4, 1),
+            at("AKL001", "pod.yaml", 11, 7),
+            at("POD001", "pod.json", 3, 35),
+            at("POD001", "pod.yaml", 10, 21),
+        ],
+        "{r:?}"
+    );
+    assert_eq!(
+        message(&r, "AKL001", "pod.yaml"),
+        "duplicate key `securityContext` (first at line 9); kubectl and Helm keep the last value, other readers may take the first: both are linted"
+    );
 }

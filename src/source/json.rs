@@ -18,14 +18,12 @@ pub enum JsonError {
     NodeBudget { pos: Pos, limit: usize },
     /// In a document whose consumer rejects duplicates (Kubernetes, Azure); `pos` is the
     /// second key.
-    #[error(
-        "duplicate key `{key}` (first at line {first_line}); {rejected_by} rejects the document"
-    )]
+    #[error("duplicate key `{key}` (first at line {first_line}); {consequence}")]
     DuplicateKey {
         pos: Pos,
         key: String,
         first_line: u32,
-        rejected_by: &'static str,
+        consequence: &'static str,
     },
 }
 
@@ -66,26 +64,30 @@ pub struct JsonDocument {
 pub fn load(text: &str, lines: &LineIndex, limits: Limits) -> Result<Option<Node>, JsonError> {
     let doc = load_document(text, lines, limits)?;
     if let (Some(root), Some(dup)) = (&doc.root, doc.duplicates.first())
-        && let Some(rejected_by) = rejects_duplicates(root)
+        && let Some(consequence) = duplicate_consequence(root)
     {
         return Err(JsonError::DuplicateKey {
             pos: dup.second.start,
             key: dup.key.clone(),
             first_line: dup.first.start.line,
-            rejected_by,
+            consequence,
         });
     }
     Ok(doc.root)
 }
 
 /// Who refuses `root` when it has a duplicate key.
-/// Who refuses a document like `root` with a duplicate key, if anyone does.
-pub fn rejects_duplicates(root: &Node) -> Option<&'static str> {
+/// What becomes of a document like `root` with a duplicate key, when it matters: kubectl
+/// decodes a manifest keeping the last value (the object it sends has no duplicates left),
+/// Azure Resource Manager refuses a template or parameters file.
+pub fn duplicate_consequence(root: &Node) -> Option<&'static str> {
     if is_kubernetes_object(root) {
-        return Some("Kubernetes");
+        return Some(
+            "kubectl keeps the last value, other readers may take the first: both are linted",
+        );
     }
     match classify_json(root) {
-        JsonKind::ArmTemplate | JsonKind::ArmParameters => Some("Azure"),
+        JsonKind::ArmTemplate | JsonKind::ArmParameters => Some("Azure rejects the document"),
         _ => None,
     }
 }
@@ -95,6 +97,25 @@ pub fn load_document(
     text: &str,
     lines: &LineIndex,
     limits: Limits,
+) -> Result<JsonDocument, JsonError> {
+    load_with(text, lines, limits, false)
+}
+
+/// `load_document` in which a repeated key keeps its *first* value (linted as well, so a
+/// duplicate cannot hide a finding).
+pub fn load_shadowed(
+    text: &str,
+    lines: &LineIndex,
+    limits: Limits,
+) -> Result<JsonDocument, JsonError> {
+    load_with(text, lines, limits, true)
+}
+
+fn load_with(
+    text: &str,
+    lines: &LineIndex,
+    limits: Limits,
+    keep_first: bool,
 ) -> Result<JsonDocument, JsonError> {
     let options = jsonc_parser::ParseOptions {
         allow_comments: true,
@@ -139,6 +160,7 @@ pub fn load_document(
         lines,
         limit: limits.max_depth,
         duplicates: Vec::new(),
+        keep_first,
     };
     let root = conv.node(&value, 0)?;
     let mut duplicates = conv.duplicates;
@@ -189,6 +211,7 @@ struct Converter<'t> {
     lines: &'t LineIndex,
     limit: usize,
     duplicates: Vec<DuplicateKey>,
+    keep_first: bool,
 }
 
 impl Converter<'_> {
@@ -230,7 +253,7 @@ impl Converter<'_> {
                     });
                 }
                 if has_duplicate_key(&entries) {
-                    entries = dedupe_entries(entries, &mut self.duplicates);
+                    entries = dedupe_entries(entries, self.keep_first, &mut self.duplicates);
                 }
                 (Value::Map(entries), o.range)
             }
@@ -280,7 +303,7 @@ mod tests {
         assert_eq!(e.pos(), Pos::new(2, 28));
         assert_eq!(
             e.to_string(),
-            "duplicate key `name` (first at line 2); Kubernetes rejects the document"
+            "duplicate key `name` (first at line 2); kubectl keeps the last value, other readers may take the first: both are linted"
         );
         // The document itself keeps the last value, in the first one's place.
         let doc = load_document(pod, &lines, Limits::default()).unwrap();

@@ -65,10 +65,15 @@ fn has_duplicate_key_hashed(entries: &[Entry]) -> bool {
 }
 
 /// Records each repeated key in `out` and keeps its last value in the place of the first
-/// (go-yaml v2's and encoding/json's "last wins"). Linear, so a huge hostile mapping with a
-/// repeat cannot make it quadratic.
+/// (go-yaml v2's and encoding/json's "last wins"), or its first with `keep_first` (the
+/// shadowed reading that is linted as well). Linear, so a huge hostile mapping with a repeat
+/// cannot make it quadratic.
 #[cold]
-pub(crate) fn dedupe_entries(entries: Vec<Entry>, out: &mut Vec<DuplicateKey>) -> Vec<Entry> {
+pub(crate) fn dedupe_entries(
+    entries: Vec<Entry>,
+    keep_first: bool,
+    out: &mut Vec<DuplicateKey>,
+) -> Vec<Entry> {
     let mut at: HashMap<Box<str>, usize> = HashMap::with_capacity(entries.len());
     let mut kept: Vec<Entry> = Vec::with_capacity(entries.len());
     for e in entries {
@@ -79,7 +84,9 @@ pub(crate) fn dedupe_entries(entries: Vec<Entry>, out: &mut Vec<DuplicateKey>) -
                     first: kept[i].key_span,
                     second: e.key_span,
                 });
-                kept[i] = e;
+                if !keep_first {
+                    kept[i] = e;
+                }
             }
             None => {
                 at.insert(e.key.clone(), kept.len());
@@ -220,7 +227,7 @@ mod tests {
             assert!(has_duplicate_key(&keys(&v)), "{n}");
         }
         let mut out = Vec::new();
-        let kept = dedupe_entries(keys(&["a", "b", "a", "c", "b"]), &mut out);
+        let kept = dedupe_entries(keys(&["a", "b", "a", "c", "b"]), false, &mut out);
         let kept: Vec<&str> = kept.iter().map(|e| &*e.key).collect();
         assert_eq!(kept, ["a", "b", "c"]);
         assert_eq!(out.len(), 2);

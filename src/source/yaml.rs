@@ -87,6 +87,8 @@ struct Builder {
     doc_start: usize,
     /// Documents the caller will not use are dropped as soon as they are complete.
     keep: fn(&Node) -> bool,
+    /// A key written twice keeps its first value instead of its last (`load_shadowed`).
+    keep_first: bool,
     docs: Vec<Node>,
     duplicates: Vec<DuplicateKey>,
     /// Character index where the last event received ends.
@@ -107,6 +109,28 @@ pub fn load_kept(
     limits: Limits,
     keep: fn(&Node) -> bool,
 ) -> YamlStream {
+    load_with(text, schema, limits, keep, false)
+}
+
+/// `load_kept` in which a key written twice in one mapping keeps its *first* value: the
+/// documents as a reader that takes the first would see them. kubectl keeps the last, but
+/// the shadowed value is still linted, so duplicating a key cannot hide a finding.
+pub fn load_shadowed(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+    keep: fn(&Node) -> bool,
+) -> YamlStream {
+    load_with(text, schema, limits, keep, true)
+}
+
+fn load_with(
+    text: &str,
+    schema: Schema,
+    limits: Limits,
+    keep: fn(&Node) -> bool,
+    keep_first: bool,
+) -> YamlStream {
     let mut b = Builder {
         schema,
         limits,
@@ -116,6 +140,7 @@ pub fn load_kept(
         nodes: 0,
         doc_start: 0,
         keep,
+        keep_first,
         docs: Vec::new(),
         duplicates: Vec::new(),
         last_end: 0,
@@ -229,7 +254,7 @@ impl Builder {
                         .stack
                         .pop()
                         .expect("parser balances start and end events");
-                    let (node, anchor) = self.finish(frame, sp);
+                    let (node, anchor) = self.finish(frame, sp)?;
                     self.complete(node, anchor)?;
                 }
                 _ => {}
@@ -267,8 +292,8 @@ impl Builder {
         ))
     }
 
-    fn finish(&mut self, frame: Frame, end: Span) -> (Node, usize) {
-        match frame {
+    fn finish(&mut self, frame: Frame, end: Span) -> Result<(Node, usize), LoadError> {
+        Ok(match frame {
             Frame::Seq {
                 mut span,
                 anchor,
@@ -280,26 +305,21 @@ impl Builder {
             Frame::Map {
                 mut span,
                 anchor,
-                mut entries,
+                entries,
                 has_merge,
                 ..
             } => {
                 span.end = entries.last().map_or(end.end, |e| e.value.span.end);
-                if has_merge {
-                    entries = apply_merge(entries);
-                }
-                let entries = self.dedupe(entries);
+                let entries = if has_merge {
+                    resolve_mapping(entries, self.keep_first, &mut self.duplicates)?
+                } else if has_duplicate_key(&entries) {
+                    dedupe_entries(entries, self.keep_first, &mut self.duplicates)
+                } else {
+                    entries
+                };
                 (Node::new(Value::Map(entries), span), anchor)
             }
-        }
-    }
-
-    /// Records duplicate keys and keeps the last value, as go-yaml v2 does.
-    fn dedupe(&mut self, entries: Vec<Entry>) -> Vec<Entry> {
-        if !has_duplicate_key(&entries) {
-            return entries;
-        }
-        dedupe_entries(entries, &mut self.duplicates)
+        })
     }
 
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
@@ -329,7 +349,7 @@ impl Builder {
                 ..
             }) => match key.take() {
                 Some((k, key_span)) => {
-                    if &*k == "<<" && matches!(node.value, Value::Map(_) | Value::Seq(_)) {
+                    if &*k == "<<" {
                         *has_merge = true;
                     }
                     entries.push(Entry {
@@ -369,40 +389,68 @@ fn cow_box(c: Cow<'_, str>) -> Box<str> {
     }
 }
 
-/// `<<: *base` / `<<: [*a, *b]`: explicit keys win, then earlier merged maps.
-fn apply_merge(entries: Vec<Entry>) -> Vec<Entry> {
-    let mut explicit = Vec::with_capacity(entries.len());
-    let mut merged: Vec<Entry> = Vec::new();
+/// A mapping as go-yaml v2 (kubectl's and Helm's YAML reader) decodes it (`decoder.mapping`
+/// and `decoder.merge` in yaml.v2's decode.go): the pairs in order, each setting its key over
+/// whatever is there; a `<<` key merges — a mapping (or an alias of one) sets each of its keys,
+/// a sequence of them is applied from the last to the first (so earlier ones win over later
+/// ones) — and anything else as its value is an error. So `privileged: false` then
+/// `<<: {privileged: true}` is `true`, two `<<` keys both apply in turn, and a key after a
+/// merge overrides it. A key *written* twice is recorded as a duplicate (a merge setting a
+/// key is not one) and keeps its last value, or its first with `keep_first`. Positions: a key
+/// keeps the place it first took.
+fn resolve_mapping(
+    entries: Vec<Entry>,
+    keep_first: bool,
+    duplicates: &mut Vec<DuplicateKey>,
+) -> Result<Vec<Entry>, LoadError> {
+    let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
+    let mut at: HashMap<Box<str>, usize> = HashMap::with_capacity(entries.len());
+    // Where each key was first written (not merged): what a repeat is a duplicate of.
+    let mut written: HashMap<Box<str>, Span> = HashMap::new();
+    let mut set = |e: Entry, out: &mut Vec<Entry>| match at.get(&e.key) {
+        Some(&i) => out[i] = e,
+        None => {
+            at.insert(e.key.clone(), out.len());
+            out.push(e);
+        }
+    };
     for e in entries {
         if &*e.key != "<<" {
-            explicit.push(e);
+            if let Some(first) = written.get(&e.key) {
+                duplicates.push(DuplicateKey {
+                    key: e.key.to_string(),
+                    first: *first,
+                    second: e.key_span,
+                });
+                if keep_first {
+                    continue;
+                }
+            } else {
+                written.insert(e.key.clone(), e.key_span);
+            }
+            set(e, &mut out);
             continue;
         }
-        let sources = match e.value.value {
-            Value::Map(m) => vec![m],
-            Value::Seq(items) => items
-                .into_iter()
-                .filter_map(|n| match n.value {
-                    Value::Map(m) => Some(m),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
+        let want_map = || LoadError::Syntax {
+            pos: e.key_span.start,
+            message: "map merge requires map or sequence of maps as the value".into(),
         };
-        for m in sources {
-            for me in m {
-                if !merged.iter().any(|x| x.key == me.key) {
-                    merged.push(me);
+        match e.value.value {
+            Value::Map(m) => m.into_iter().for_each(|me| set(me, &mut out)),
+            Value::Seq(items) => {
+                if items.iter().any(|n| !matches!(n.value, Value::Map(_))) {
+                    return Err(want_map());
+                }
+                for n in items.into_iter().rev() {
+                    if let Value::Map(m) = n.value {
+                        m.into_iter().for_each(|me| set(me, &mut out));
+                    }
                 }
             }
+            _ => return Err(want_map()),
         }
     }
-    for m in merged {
-        if !explicit.iter().any(|x| x.key == m.key) {
-            explicit.push(m);
-        }
-    }
-    explicit
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -433,6 +481,94 @@ mod tests {
     fn crlf_keeps_columns() {
         let doc = one("a: 1\r\nbb: x\r\n");
         assert_eq!(doc.get("bb").unwrap().span.start, Pos::new(2, 5));
+    }
+
+    #[test]
+    fn merges_apply_in_order_as_go_yaml_v2() {
+        let get = |text: &str, key: &str| -> Value {
+            let s = load(text, Schema::Yaml11, Limits::default());
+            assert_eq!(s.error, None, "{text}");
+            s.docs[0].get("d").unwrap().get(key).unwrap().value.clone()
+        };
+        // A merge after a key overrides it; a key after a merge overrides the merge.
+        let bad = "bad: &bad {privileged: true}\n";
+        assert_eq!(
+            get(
+                &format!("{bad}d:\n  privileged: false\n  <<: *bad\n"),
+                "privileged"
+            ),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            get(
+                "d:\n  privileged: false\n  <<: {privileged: true}\n",
+                "privileged"
+            ),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            get(
+                &format!("{bad}d:\n  <<: *bad\n  privileged: false\n"),
+                "privileged"
+            ),
+            Value::Bool(false)
+        );
+        // Two `<<` keys apply in turn, the later over the earlier, and are no duplicate.
+        let two = "d:\n  <<: {a: 1, b: 1}\n  <<: {b: 2}\n";
+        assert_eq!(get(two, "a"), Value::Int(1));
+        assert_eq!(get(two, "b"), Value::Int(2));
+        assert!(
+            load(two, Schema::Yaml11, Limits::default())
+                .duplicates
+                .is_empty()
+        );
+        // In a sequence, earlier maps take precedence over later ones.
+        let seq = "x: &x {a: 1}\ny: &y {a: 2, b: 2}\nd:\n  <<: [*x, *y]\n";
+        assert_eq!(get(seq, "a"), Value::Int(1));
+        assert_eq!(get(seq, "b"), Value::Int(2));
+        // Nested: the anchored map's own merge is resolved first.
+        let nested = "a: &a {k: 1}\nb: &b {<<: *a, k: 2, m: 3}\nd: {<<: *b}\n";
+        assert_eq!(get(nested, "k"), Value::Int(2));
+        assert_eq!(get(nested, "m"), Value::Int(3));
+    }
+
+    #[test]
+    fn a_merge_of_anything_but_maps_is_an_error() {
+        for text in [
+            "d:\n  <<: 5\n",
+            "s: &s scalar\nd:\n  <<: *s\n",
+            "d:\n  <<: [{a: 1}, 2]\n",
+        ] {
+            let s = load(text, Schema::Yaml11, Limits::default());
+            match s.error {
+                Some(LoadError::Syntax { message, .. }) => {
+                    assert_eq!(
+                        message,
+                        "map merge requires map or sequence of maps as the value"
+                    )
+                }
+                e => panic!("{text}: {e:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_shadowed_load_keeps_the_first_value_of_a_repeated_key() {
+        let text = "d:\n  privileged: true\n  privileged: false\n";
+        let last = load(text, Schema::Yaml11, Limits::default());
+        let first = load_shadowed(text, Schema::Yaml11, Limits::default(), |_| true);
+        assert_eq!(
+            last.docs[0]
+                .get("d")
+                .unwrap()
+                .get("privileged")
+                .unwrap()
+                .value,
+            Value::Bool(false)
+        );
+        let kept = first.docs[0].get("d").unwrap().get("privileged").unwrap();
+        assert_eq!(kept.value, Value::Bool(true));
+        assert_eq!(kept.span.start, Pos::new(2, 15));
     }
 
     #[test]
