@@ -723,3 +723,107 @@ fn chart_templates_are_skipped_and_a_missing_relative_policies_folder_is_silent(
     assert!(said.is_empty(), "{said:?}");
     assert!(c.shutdown().success());
 }
+
+// ---------------------------------------------------------------- hostile framing (issue 15)
+
+/// The server's peak resident memory, in MiB (Linux).
+fn peak_mib(c: &Client) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", c.child.id())).ok()?;
+    let kb: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024)
+}
+
+/// The next message with `"id": null` (an answer to a frame that was not a message).
+fn null_id_error(c: &mut Client) -> Value {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let m = c.next(deadline, "an error for the malformed frame");
+        if m.get("id") == Some(&Value::Null) && m.get("error").is_some() {
+            return m["error"].clone();
+        }
+        c.backlog.push(m);
+    }
+}
+
+#[test]
+fn an_absurd_content_length_is_answered_with_an_error_without_allocating_it() {
+    let (_tmp, root) = workspace();
+    let (mut c, _) = Client::start(&root, json!({}));
+    // Used to abort: the buffer was allocated before reading.
+    c.write(b"Content-Length: 99999999999\r\n\r\n");
+    let e = null_id_error(&mut c);
+    assert_eq!(e["code"], -32600, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .unwrap()
+            .contains("exceeds the 100 MiB limit"),
+        "{e}"
+    );
+    // The next frame is served.
+    let pod = root.join("p.yaml");
+    c.open(
+        &uri(&pod),
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n",
+    );
+    let r = c.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": uri(&pod)}, "position": {"line": 0, "character": 0}}),
+    );
+    assert!(r.is_null() || r.is_object(), "{r}");
+    if let Some(mib) = peak_mib(&c) {
+        assert!(mib < 200, "peak {mib} MiB");
+    }
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn malformed_frames_each_get_an_error_and_the_server_goes_on() {
+    let (_tmp, root) = workspace();
+    let (mut c, _) = Client::start(&root, json!({}));
+    let bad: [&[u8]; 5] = [
+        b"Content-Length: abc\r\n\r\n",
+        b"no colon here\r\n\r\n",
+        b"Content-Length: 9\r\n\r\n{not json",
+        b"Content-Length: 6\r\n\r\n[1, 2]",
+        b"Content-Length: 2\r\n\r\n\xff\xfe",
+    ];
+    for frame in bad {
+        c.write(frame);
+        let e = null_id_error(&mut c);
+        assert!(matches!(e["code"].as_i64(), Some(-32600 | -32700)), "{e}");
+    }
+    let r = c.request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri(&root.join("x.yaml"))},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+               "context": {"diagnostics": []}}),
+    );
+    assert!(r.is_array() || r.is_null(), "{r}");
+    assert!(c.shutdown().success());
+}
+
+#[test]
+fn a_burst_of_opens_does_not_delay_shutdown() {
+    let (_tmp, root) = workspace();
+    let (mut c, _) = Client::start(&root, json!({"workspaceMaxMb": 0}));
+    let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: shop\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx:1.25\n          securityContext:\n            privileged: true\n";
+    let mut burst = Vec::new();
+    for i in 0..1_000 {
+        let u = uri(&root.join(format!("d{i:04}.yaml")));
+        burst.extend(Client::frame(&json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+            "params": {"textDocument": {"uri": u, "languageId": "yaml", "version": 1, "text": text}}})));
+    }
+    c.write(&burst);
+    let start = Instant::now();
+    assert!(c.shutdown().success());
+    // 46 s before (a lint per document, each of all the documents open so far).
+    let took = start.elapsed();
+    assert!(took < Duration::from_secs(10), "shutdown took {took:?}");
+}

@@ -4,7 +4,7 @@
 mod language_server;
 
 pub fn run() -> miette::Result<u8> {
-    let (connection, io_threads) = lsp_server::Connection::stdio();
+    let (connection, io_threads) = language_server::transport::stdio();
     let code =
         language_server::run(connection).map_err(|e| miette::miette!("language server: {e}"))?;
     io_threads

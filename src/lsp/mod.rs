@@ -6,7 +6,8 @@
 //! - `workspace`: per workspace folder, the policies/options and the files on disk;
 //! - `diagnostics`: findings → LSP diagnostics;
 //! - `hover`, `actions`: hover text and suppression quick fixes;
-//! - `text`, `uri`: position and URI conversions.
+//! - `text`, `uri`: position and URI conversions;
+//! - `transport`: stdio framing that survives a client sending garbage.
 
 mod actions;
 mod diagnostics;
@@ -14,6 +15,7 @@ mod hover;
 mod server;
 mod store;
 mod text;
+pub mod transport;
 mod uri;
 mod workspace;
 

@@ -160,10 +160,16 @@ impl Server {
             let msg = match self.deadline {
                 Some(at) => match self.conn.receiver.recv_deadline(at) {
                     Ok(m) => m,
-                    Err(e) if e.is_timeout() => {
-                        self.lint()?;
-                        continue;
-                    }
+                    // What is queued comes first: a burst of 1,000 `didOpen`s is linted
+                    // once, not once per document, and a `shutdown` behind it is answered
+                    // without linting for nothing.
+                    Err(e) if e.is_timeout() => match self.conn.receiver.try_recv() {
+                        Ok(m) => m,
+                        Err(_) => {
+                            self.lint()?;
+                            continue;
+                        }
+                    },
                     Err(_) => return Err("the client went away".into()),
                 },
                 None => self
