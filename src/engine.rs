@@ -8,7 +8,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use crate::adapt::helm::{SourceMap, TemplateFiles, template_line};
-use crate::adapt::{arm, kubernetes, tfplan};
+use crate::adapt::{arm, kubernetes, secrets, tfplan};
 use crate::discover::{Input, Origin};
 use crate::finding::{Finding, PolicyStats, RelatedLocation, fingerprint};
 use crate::model::{ArmOrigin, Node, Pos, Resource, Span};
@@ -650,6 +650,8 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
             }
         },
     };
+    // Secret values never reach a code frame (nor its context lines).
+    let secret: Vec<Span> = docs.iter().flat_map(secrets::spans).collect();
     let resources = kubernetes::resources(file, docs, &helm);
     if !resources.is_empty() && out.summary.kind != FileKind::Broken {
         out.summary.kind = if helm.is_helm() || opts.input_format == InputFormat::Helm {
@@ -659,7 +661,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         };
     }
     out.summary.resources = resources.len();
-    out.text = Some(full_text.clone());
+    out.text = Some(masked(&full_text, &secret));
     if opts.parse_only {
         return out;
     }
@@ -673,8 +675,11 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
             Origin::Stdin(_) | Origin::Piped(_) | Origin::PipedOverLimit => None,
         };
         let found = TemplateFiles::find(&helm, on_disk, opts.helm_chart.as_deref(), &input.root);
-        out.extra_texts
-            .extend(found.texts().map(|(p, t)| (p.clone(), t.clone())));
+        out.extra_texts.extend(
+            found
+                .texts()
+                .map(|(p, t)| (p.clone(), Arc::from(secrets::mask_lines(t)))),
+        );
         out.templates = Some(Arc::new(found));
     }
     let templates = out.templates.clone();
@@ -724,6 +729,15 @@ fn check_shadowed(
             .into_iter()
             .filter(|f| !seen.contains(&(f.id.clone(), f.path.clone(), f.span))),
     );
+}
+
+/// `text` with the values at `spans` masked (same length); shared when there are none.
+fn masked(text: &Arc<str>, spans: &[Span]) -> Arc<str> {
+    if spans.is_empty() {
+        text.clone()
+    } else {
+        tfplan::redact(text, spans).into()
+    }
 }
 
 /// The memory files being parsed and checked at once may take, whatever `--jobs` is. What a
@@ -878,6 +892,7 @@ fn process_plan(
     };
     let sources =
         tfplan::source::SourceIndex::build(root.get("configuration"), &dir, &shown, &confine);
+    let plan_secrets = secrets::spans(&root);
     let loaded = tfplan::load(file, &root, &sources);
     drop(root);
     out.notes
@@ -892,8 +907,10 @@ fn process_plan(
             why: "its target (resource_id) is not in the plan",
         })
         .collect();
-    // Code frames must never show a sensitive value.
-    out.text = Some(tfplan::redact(text, &loaded.sensitive).into());
+    // Code frames must never show a sensitive value, nor one named like a credential.
+    let mut hidden = loaded.sensitive.clone();
+    hidden.extend(plan_secrets);
+    out.text = Some(tfplan::redact(text, &hidden).into());
     for (span, message) in &loaded.problems {
         linter_finding(
             set,
@@ -926,6 +943,10 @@ fn process_arm(
 ) {
     let path = input.display.clone();
     out.summary.kind = FileKind::Arm;
+    if let Some(text) = &out.text {
+        out.text = Some(masked(text, &secrets::arm_template_spans(&root)));
+    }
+    let secure = secrets::secure_parameters(&root);
     if out.bytes > arm::eval::AZURE_MAX_TEMPLATE_BYTES as u64 {
         // Azure rejects it; evaluating it would only multiply a hostile file's size.
         linter_finding(
@@ -970,7 +991,8 @@ fn process_arm(
         };
         match arm::params::read(&p, shown.clone(), opts.limits) {
             Ok(pf) => {
-                out.extra_texts.push((shown, pf.text.clone()));
+                let hidden = secrets::arm_parameters_spans(&pf.root, &secure);
+                out.extra_texts.push((shown, masked(&pf.text, &hidden)));
                 parameter_files.push(pf);
             }
             Err((pos, message)) => linter_finding(

@@ -3,4 +3,5 @@
 pub mod arm;
 pub mod helm;
 pub mod kubernetes;
+pub mod secrets;
 pub mod tfplan;

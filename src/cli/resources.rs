@@ -6,9 +6,10 @@ use std::path::PathBuf;
 use clap::Args;
 use miette::{IntoDiagnostic, Result};
 
+use akslint::adapt::secrets;
 use akslint::discover::{self, DiscoverOptions};
 use akslint::engine::{self, Options};
-use akslint::model::{Node, Resource, Value};
+use akslint::model::{Node, Resource, Span, Value};
 use akslint::policy::compile::PolicySet;
 
 #[derive(Args, Debug)]
@@ -45,8 +46,20 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
         ..Default::default()
     };
     let result = engine::run(&inputs, &set, &opts);
+    // Secrets are not printed: per file, the spans of secret values (an ARM template's
+    // secure parameter defaults are found on its `template` resource).
+    let mut hidden: std::collections::BTreeMap<usize, Hidden> = std::collections::BTreeMap::new();
+    for r in &result.resources {
+        let h = hidden.entry(r.file).or_default();
+        if r.kind() == "template" && r.arm.is_some() {
+            h.spans.extend(secrets::arm_template_spans(&r.root));
+            h.secure_parameters |= !secrets::secure_parameters(&r.root).is_empty();
+        }
+        h.spans.extend(secrets::spans(&r.root));
+    }
     let mut out = io::stdout().lock();
     for r in &result.resources {
+        let h = &hidden[&r.file];
         let line = serde_json::json!({
             "file": inputs.get(r.file).map(|i| i.display.to_string()),
             "format": r.format.as_str(),
@@ -55,7 +68,7 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
             "namespace": r.namespace(),
             "line": r.root.span.start.line,
             "parameters": r.arm.as_ref().and_then(|a| a.parameters.as_deref()),
-            "tree": shown(&r.root, r),
+            "tree": shown(&r.root, r, h),
         });
         writeln!(out, "{line}").into_diagnostic()?;
     }
@@ -63,18 +76,30 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
 }
 
 /// JSON of a tree with unknown values spelled out.
-fn shown(n: &Node, res: &Resource) -> serde_json::Value {
+/// What of a file is not printed.
+#[derive(Default)]
+struct Hidden {
+    spans: std::collections::BTreeSet<Span>,
+    /// The template declares secure parameters: a value from a parameters file may be one.
+    secure_parameters: bool,
+}
+
+fn shown(n: &Node, res: &Resource, hidden: &Hidden) -> serde_json::Value {
     use serde_json::Value as J;
     match &n.value {
         Value::Unknown => J::String("(known after deployment)".into()),
-        Value::Seq(items) => J::Array(items.iter().map(|i| shown(i, res)).collect()),
+        Value::Seq(items) => J::Array(items.iter().map(|i| shown(i, res, hidden)).collect()),
         Value::Map(entries) => J::Object(
             entries
                 .iter()
-                .map(|e| (e.key.to_string(), shown(&e.value, res)))
+                .map(|e| (e.key.to_string(), shown(&e.value, res, hidden)))
                 .collect(),
         ),
         _ if res.is_sensitive(n.span) => J::String("(sensitive)".into()),
+        Value::Null | Value::Bool(_) => n.to_json(),
+        _ if hidden.spans.contains(&n.span) || (hidden.secure_parameters && n.span.src != 0) => {
+            J::String("(secret)".into())
+        }
         _ => n.to_json(),
     }
 }
