@@ -1247,7 +1247,7 @@ fn to_finding(
         let found = templates
             .and_then(|ts| ts.get(t))
             .and_then(|(shown, text)| {
-                template_line(text, &path_keys(&raw.stable_path)).map(|span| (shown.clone(), span))
+                template_line(text, &path_keys(&raw)).map(|span| (shown.clone(), span))
             });
         match found {
             Some(at) => {
@@ -1306,10 +1306,7 @@ fn to_finding(
     if let Some(src) = res.tf.as_ref().and_then(|t| t.source.as_ref()) {
         related.push(RelatedLocation {
             path: src.path.clone(),
-            span: Some(tfplan::source::attribute_span(
-                src,
-                &path_keys(&raw.stable_path),
-            )),
+            span: Some(tfplan::source::attribute_span(src, &path_keys(&raw))),
             message: format!("`{}` in the Terraform source", res.name().unwrap_or("")),
             in_repository: true,
         });
@@ -1348,11 +1345,8 @@ fn to_finding(
 
 /// The keys of a finding's path within its resource (`spec.containers[name=a].image` →
 /// spec, containers, image), to find it in a source the resource came from.
-fn path_keys(stable_path: &str) -> Vec<&str> {
-    stable_path
-        .split(['.', '['])
-        .filter(|k| !k.is_empty() && !k.ends_with(']'))
-        .collect()
+fn path_keys(raw: &RawFinding) -> Vec<&str> {
+    raw.keys.iter().map(String::as_str).collect()
 }
 
 /// The file an ARM finding is in (a parameters file when its value came from there), and the
@@ -1401,7 +1395,7 @@ fn arm_locations(
     if let Some(b) = &arm.bicep
         && let Some(line) = arm::bicep::declaration_line(b, arm.symbol.as_deref(), res.kind())
     {
-        let keys = path_keys(&raw.stable_path);
+        let keys = path_keys(raw);
         related.push(RelatedLocation {
             path: b.path.clone(),
             span: Some(arm::bicep::property_span(b, line, &keys)),

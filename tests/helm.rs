@@ -178,3 +178,46 @@ fn chart_templates_are_not_linted_as_yaml() {
         "{r:?}"
     );
 }
+
+/// A key with dots (a label name) is one key: the template line of a finding on
+/// `metadata.labels["pod-security.kubernetes.io/enforce"]` is found like any other. Before,
+/// the path was split on every `.`, no template line matched and the finding stayed on the
+/// rendered file.
+#[test]
+fn findings_on_keys_with_dots_land_on_the_template_line() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
+    );
+    write(
+        dir.path(),
+        "chart/templates/ns.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {{ .Release.Namespace }}\n  labels:\n    team: shop\n    pod-security.kubernetes.io/enforce: privileged\n",
+    );
+    write(
+        dir.path(),
+        "rendered.yaml",
+        "---\n# Source: chart/templates/ns.yaml\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    team: shop\n    pod-security.kubernetes.io/enforce: privileged\n",
+    );
+    let r = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--select",
+            "POD014",
+            "--format",
+            "json",
+            "--helm-chart",
+            "chart",
+            "rendered.yaml",
+        ],
+    );
+    assert_eq!(
+        findings(&r).iter().map(at).collect::<Vec<_>>(),
+        [("chart/templates/ns.yaml".to_string(), 7, 5)],
+        "{r:?}"
+    );
+}

@@ -112,6 +112,20 @@ fn all_values(n: &Node, out: &mut Vec<Span>) {
     }
 }
 
+/// The value of a credential-named key: all of it, except that of a declaration (an ARM
+/// parameter `{"type": "string", "defaultValue": …}`), whose type stays readable.
+fn secret_value(v: &Node, out: &mut Vec<Span>) {
+    if v.entry_ignore_case("type").is_some() {
+        for e in v.as_map().unwrap_or_default() {
+            if e.key.eq_ignore_ascii_case("defaultValue") || e.key.eq_ignore_ascii_case("value") {
+                all_values(&e.value, out);
+            }
+        }
+    } else {
+        all_values(v, out);
+    }
+}
+
 /// The spans of the secret values of a document (a Kubernetes object, an ARM template or
 /// parameters file, a plan), in the document's own file.
 pub fn spans(doc: &Node) -> Vec<Span> {
@@ -135,7 +149,7 @@ fn walk(n: &Node, out: &mut Vec<Span>) {
         Value::Map(entries) => {
             for e in entries {
                 if is_secret_key(&e.key) {
-                    all_values(&e.value, out);
+                    secret_value(&e.value, out);
                 } else if &*e.key == "env"
                     && let Value::Seq(vars) = &e.value.value
                 {

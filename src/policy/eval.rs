@@ -458,6 +458,10 @@ pub struct RawFinding {
     pub span: Span,
     pub node_path: String,
     pub stable_path: String,
+    /// The keys of the path to the offending node, in order and whole (a label name such as
+    /// `pod-security.kubernetes.io/enforce` is one key): what locating the finding in a chart
+    /// template, a `.bicep` or a `.tf` source matches on. Never parsed back from a string.
+    pub keys: Vec<String>,
     pub related_file: Option<(usize, Span, String)>,
 }
 
@@ -601,6 +605,13 @@ fn make_finding(
         message,
         span: w.span,
         stable_path: path::stable_steps(&steps),
+        keys: steps
+            .iter()
+            .filter_map(|s| match s {
+                path::PathStep::Key(k) => Some(k.clone()),
+                path::PathStep::Item { .. } => None,
+            })
+            .collect(),
         node_path,
         related_file: w
             .related
