@@ -252,6 +252,15 @@ pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Config, Box<Config
             "exclude" => config.exclude = r.strings(v, "exclude")?,
             "per-file-ignores" => {
                 for s in r.map(v, "per-file-ignores")? {
+                    // A bad glob fails when the configuration loads, at the glob, not after
+                    // the run.
+                    if let Err(e) = globset::Glob::new(&s.key) {
+                        return Err(r.error(
+                            s.key_span,
+                            format!("per-file-ignores: invalid glob `{}`: {e}", s.key),
+                            None,
+                        ));
+                    }
                     config
                         .per_file_ignores
                         .push((s.key.to_string(), r.strings(&s.value, "per-file-ignores")?));
@@ -476,6 +485,18 @@ impl Config {
             select: pick(&o.select, &self.select),
             ignore: pick(&o.ignore, &self.ignore),
         };
+        // Before the run, like the selection.
+        for (glob, ids) in &self.per_file_ignores {
+            if let Some(id) = ids
+                .iter()
+                .find(|id| !set.policies.iter().any(|p| p.id.starts_with(id.as_str())))
+            {
+                return Err(miette::miette!(
+                    help = "`akslint rules` lists the policy ids",
+                    "per-file-ignores `{glob}`: no policy matches `{id}`"
+                ));
+            }
+        }
         let unknown = selection.unknown(&set.policies);
         if !unknown.is_empty() {
             return Err(miette::miette!(
@@ -565,14 +586,31 @@ impl Config {
             rules.push((m, ids.clone()));
         }
         let root = self.root.clone().unwrap_or_default();
-        let ignored = |f: &crate::finding::Finding| {
+        let rule_of = |f: &crate::finding::Finding| {
             let path = crate::discover::relative(Path::new(&*f.path), &root);
-            rules.iter().any(|(m, ids)| {
+            rules.iter().position(|(m, ids)| {
                 m.is_match(&path) && ids.iter().any(|i| f.id.starts_with(i.as_str()))
             })
         };
-        result.findings.retain(|f| !ignored(f));
-        result.suppressed.retain(|f| !ignored(f));
+        // Marked as suppressed, as the other channels do: SARIF and --show-suppressed carry
+        // them with the reason.
+        let mut kept = Vec::with_capacity(result.findings.len());
+        for mut f in std::mem::take(&mut result.findings) {
+            match rule_of(&f) {
+                Some(i) => {
+                    f.suppression = Some(crate::finding::Suppression {
+                        kind: crate::finding::SuppressionKind::External,
+                        justification: format!(
+                            "per-file-ignores `{}` in .akslint.yaml",
+                            self.per_file_ignores[i].0
+                        ),
+                    });
+                    result.suppressed.push(f);
+                }
+                None => kept.push(f),
+            }
+        }
+        result.findings = kept;
         Ok(())
     }
 }

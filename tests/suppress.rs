@@ -376,3 +376,51 @@ spec:
     let r = check(dir.path());
     assert_eq!(r.code, 2, "{r:?}");
 }
+
+#[test]
+fn per_file_ignores_mark_findings_and_a_bad_glob_fails_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n    - name: c\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n";
+    write(dir.path(), "legacy/pod.yaml", pod);
+    write(
+        dir.path(),
+        ".akslint.yaml",
+        "select: [POD001]\nper-file-ignores:\n  'legacy/**': [POD001]\n",
+    );
+    // Not reported, but in SARIF as suppressed (external), with the reason.
+    let r = run_in(dir.path(), &["check", "--format", "sarif", "."]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let doc = r.json();
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1, "{doc}");
+    assert_eq!(results[0]["suppressions"][0]["kind"], "external");
+    assert_eq!(
+        results[0]["suppressions"][0]["justification"],
+        "per-file-ignores `legacy/**` in .akslint.yaml"
+    );
+    let r = run_in(
+        dir.path(),
+        &["check", "--format", "concise", "--show-suppressed", "."],
+    );
+    assert!(
+        r.stdout
+            .contains("[suppressed: per-file-ignores `legacy/**` in .akslint.yaml]"),
+        "{r:?}"
+    );
+
+    // A bad glob is a configuration error at its line, before anything is linted.
+    write(
+        dir.path(),
+        ".akslint.yaml",
+        "select: [POD001]\nper-file-ignores:\n  'legacy/[': [POD001]\n",
+    );
+    let r = run_in(dir.path(), &["check", "--format", "json", "."]);
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stdout.is_empty(), "{r:?}");
+    assert!(
+        r.stderr
+            .contains("per-file-ignores: invalid glob `legacy/[`"),
+        "{r:?}"
+    );
+    assert!(r.stderr.contains(".akslint.yaml:3"), "{r:?}");
+}
