@@ -1,5 +1,6 @@
 //! The format-neutral model every stage after loading works on.
 
+pub mod identity;
 mod node;
 mod resource;
 mod span;

@@ -6,7 +6,6 @@ use super::path::{self, Hit, Resolved, Roots};
 use super::relate::{self, Index};
 use super::schema::{Check, Cond, Leaf, Op};
 use super::template::Var;
-use crate::adapt::arm::functions;
 use crate::finding::PolicyStats;
 use crate::model::{Format, Node, Resource, Span, Value};
 
@@ -396,7 +395,7 @@ fn refers_to_self(node: &Node, scope: &Scope<'_>) -> Tri {
         if let Some((_, refs)) = tf.references.iter().find(|(s, _)| *s == node.span) {
             return Tri::from_bool(match (scope.res.name(), subject.name()) {
                 (Some(from), Some(to)) => {
-                    crate::adapt::tfplan::config::references_resource(refs, from, to)
+                    crate::model::identity::references_resource(refs, from, to)
                 }
                 _ => false,
             });
@@ -410,7 +409,7 @@ fn refers_to_self(node: &Node, scope: &Scope<'_>) -> Tri {
         (Value::Unknown, _) => Tri::False,
         // An evaluated resource ID names the subject by type and name.
         (Value::Str(s), Some(arm)) => {
-            let Some(key) = functions::id_key(s) else {
+            let Some(key) = crate::model::identity::id_key(s) else {
                 return Tri::False;
             };
             // A `{parameters('x')}` placeholder only means the same thing within one file.

@@ -7,6 +7,7 @@
 
 use super::eval::{MAX_ITEMS, MAX_STRING, unknown};
 use super::expr::Expr;
+pub use crate::model::identity::id_key;
 use crate::model::{Entry, Node, Span, Value};
 
 fn node(value: Value, span: Span) -> Node {
@@ -711,28 +712,6 @@ fn resource_id(name: &str, args: &[Node], exprs: &[Expr], span: Span) -> Node {
         _ => format!("/{tail}"),
     };
     string(id, span)
-}
-
-/// The lower-cased `type|name` that an ARM resource ID names (its last provider segment),
-/// for matching references against resources of the run.
-pub fn id_key(id: &str) -> Option<String> {
-    let lower = id.to_ascii_lowercase();
-    let at = lower.rfind("/providers/")?;
-    let parts: Vec<&str> = lower[at + "/providers/".len()..]
-        .split('/')
-        .filter(|p| !p.is_empty())
-        .collect();
-    let (namespace, rest) = parts.split_first()?;
-    if rest.is_empty() || rest.len() % 2 != 0 {
-        return None;
-    }
-    let types: Vec<&str> = rest.iter().step_by(2).copied().collect();
-    let names: Vec<&str> = rest.iter().skip(1).step_by(2).copied().collect();
-    Some(format!(
-        "{namespace}/{}|{}",
-        types.join("/"),
-        names.join("/")
-    ))
 }
 
 #[cfg(test)]

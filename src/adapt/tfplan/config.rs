@@ -1,6 +1,7 @@
 //! The plan's `configuration`: which other resources an attribute refers to, even when its
 //! value is unknown until apply.
 
+pub use crate::model::identity::{config_address, references_resource, split_address};
 use std::collections::HashMap;
 
 use crate::model::{Node, Span, Value};
@@ -153,33 +154,6 @@ pub fn is_attribute_expression(e: &Node) -> bool {
     })
 }
 
-/// An address without instance keys: `module.a["x"].t.n[0]` → `module.a.t.n`.
-pub fn config_address(address: &str) -> String {
-    let mut out = String::with_capacity(address.len());
-    let mut depth = 0;
-    let mut quote = false;
-    let mut escaped = false;
-    for c in address.chars() {
-        if depth > 0 {
-            match c {
-                _ if escaped => escaped = false,
-                '\\' if quote => escaped = true,
-                '"' => quote = !quote,
-                '[' if !quote => depth += 1,
-                ']' if !quote => depth -= 1,
-                _ => {}
-            }
-            continue;
-        }
-        if c == '[' {
-            depth = 1;
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The module part of a config address, with its trailing dot (`module.a.`), or "".
 pub fn module_prefix(config_address: &str) -> String {
     let parts: Vec<&str> = config_address.split('.').collect();
@@ -222,48 +196,6 @@ fn resource_reference(reference: &str) -> Option<String> {
         name.push(c);
     }
     Some(format!("{ty}.{name}"))
-}
-
-/// Splits a resource address into its module instance path (with keys, and the trailing dot)
-/// and the resource part: `module.a["x"].t_y.n[0]` → (`module.a["x"].`, `t_y.n[0]`).
-pub fn split_address(address: &str) -> (&str, &str) {
-    let mut dots = Vec::new();
-    let mut depth = 0;
-    let mut quote = false;
-    for (i, c) in address.char_indices() {
-        match c {
-            '"' => quote = !quote,
-            '[' if !quote => depth += 1,
-            ']' if !quote => depth -= 1,
-            '.' if depth == 0 && !quote => dots.push(i),
-            _ => {}
-        }
-    }
-    match dots.len() {
-        0 | 1 => ("", address),
-        n => address.split_at(dots[n - 2] + 1),
-    }
-}
-
-/// Whether references written in the resource at `referrer` (an address) name the resource at
-/// `target`: same module instance, and the same resource, of the same instance when the
-/// reference names one.
-pub fn references_resource(refs: &[Box<str>], referrer: &str, target: &str) -> bool {
-    let (from_module, _) = split_address(referrer);
-    let (to_module, resource) = split_address(target);
-    if from_module != to_module {
-        return false;
-    }
-    let without_key = config_address(resource);
-    // Terraform lists every prefix of a traversal (`acr["eu"].id`, `acr["eu"]`, `acr`): a
-    // keyed reference names one instance, and the bare one then means nothing more.
-    let keyed = refs.iter().any(|r| {
-        r.len() > without_key.len()
-            && r.starts_with(&without_key)
-            && r[without_key.len()..].starts_with('[')
-    });
-    refs.iter()
-        .any(|r| **r == *resource || (!keyed && **r == *without_key))
 }
 
 /// Records, for each attribute of `values` whose expression references resources, the
