@@ -644,14 +644,25 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
             }
             None => {
                 if out.summary.kind == FileKind::Broken {
-                    out.text = Some(full_text);
+                    // Not parsed: its secrets are found line by line.
+                    out.text = Some(secrets::mask_lines(&full_text).into());
                 }
                 return out;
             }
         },
     };
     // Secret values never reach a code frame (nor its context lines).
-    let secret: Vec<Span> = docs.iter().flat_map(secrets::spans).collect();
+    // The values a duplicate key shadowed are only in the first-value reading.
+    let secret: Vec<Span> = docs
+        .iter()
+        .chain(&shadowed)
+        .flat_map(secrets::spans)
+        .collect();
+    // Text the parser did not turn into values (past a syntax error) is masked line by line.
+    let unparsed = out
+        .findings
+        .iter()
+        .any(|f| matches!(&*f.id, "AKL001" | "AKL003"));
     let resources = kubernetes::resources(file, docs, &helm);
     if !resources.is_empty() && out.summary.kind != FileKind::Broken {
         out.summary.kind = if helm.is_helm() || opts.input_format == InputFormat::Helm {
@@ -661,7 +672,11 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         };
     }
     out.summary.resources = resources.len();
-    out.text = Some(masked(&full_text, &secret));
+    out.text = Some(if unparsed {
+        secrets::mask_lines(&masked(&full_text, &secret)).into()
+    } else {
+        masked(&full_text, &secret)
+    });
     if opts.parse_only {
         return out;
     }

@@ -1,7 +1,8 @@
 //! No output prints a secret value (issue 15): Secret `data`/`stringData`, env `value:`
 //! literals, kubeconfig keys, ConfigMap credentials, ARM secure parameter defaults and the
 //! parameters-file values of secure parameters, credential-named keys anywhere, Helm chart
-//! templates. 26 distinct secrets are planted next to findings (so code frames and their
+//! templates, text past a syntax error, a duplicated key's first value. 28 distinct secrets
+//! are planted next to findings (so code frames and their
 //! context lines cover them); every format and `akslint resources` is searched for them.
 
 mod common;
@@ -120,7 +121,25 @@ fn tree() -> (tempfile::TempDir, usize) {
             p(26)
         ),
     );
-    (tmp, 26)
+    // Past a syntax error nothing is parsed: the frame of the AKL001 shows these lines.
+    write(
+        d,
+        "broken.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\ndata:\n  a: [unclosed\n  password: {}\n",
+            p(27)
+        ),
+    );
+    // A duplicated key's first value is linted too, so it is shown too: masked as well.
+    write(
+        d,
+        "dup.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: d\nstringData:\n  user: {}\n  user: other\n",
+            p(28)
+        ),
+    );
+    (tmp, 28)
 }
 
 fn assert_clean(r: &Run, n: usize, what: &str) {

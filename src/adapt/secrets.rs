@@ -245,7 +245,14 @@ pub fn mask_lines(text: &str) -> String {
             continue;
         };
         let v = value.as_str();
-        let literal = !v.contains("{{") && !v.starts_with("var.") && !v.starts_with("param");
+        let literal = !v.contains("{{")
+            && !v.starts_with("var.")
+            && !v.starts_with("param")
+            // Booleans and nulls are never secrets (`automountServiceAccountToken: true`).
+            && !matches!(
+                v.trim_matches(['"', '\'']).to_ascii_lowercase().as_str(),
+                "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~"
+            );
         if !(literal && (is_secret_key(key.as_str()) || looks_secret(v))) {
             continue;
         }
