@@ -8,7 +8,7 @@ use std::sync::Arc;
 use akslint::engine::RunResult;
 use akslint::finding::Finding;
 use akslint::model::Span;
-use akslint::policy::{Policy, PolicySet, Severity};
+use akslint::policy::{Level, Policy, PolicySet, Severity};
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticRelatedInformation, DiagnosticSeverity, Location,
     NumberOrString, Position, Range, Uri,
@@ -24,10 +24,10 @@ pub const SOURCE: &str = "akslint";
 const RULES_PAGE: &str = "https://github.com/akslint/akslint/blob/main/docs/rules.md";
 
 pub fn severity(s: Severity) -> DiagnosticSeverity {
-    match s {
-        Severity::Critical | Severity::High => DiagnosticSeverity::ERROR,
-        Severity::Medium => DiagnosticSeverity::WARNING,
-        Severity::Low => DiagnosticSeverity::INFORMATION,
+    match s.level() {
+        Level::Error => DiagnosticSeverity::ERROR,
+        Level::Warning => DiagnosticSeverity::WARNING,
+        Level::Note => DiagnosticSeverity::INFORMATION,
     }
 }
 

@@ -15,4 +15,4 @@ pub mod template;
 
 pub use compile::PolicySet;
 pub use load::{LoadError, PolicyError};
-pub use schema::{Area, Policy, Severity};
+pub use schema::{Area, Level, Policy, Severity};

@@ -17,7 +17,25 @@ pub enum Severity {
     Critical,
 }
 
+/// How loudly a finding is reported, the one table every output maps from: critical and high
+/// are errors, medium warnings, low notes (SARIF `note`, annotation `notice`, editor
+/// information).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
+}
+
 impl Severity {
+    pub fn level(self) -> Level {
+        match self {
+            Severity::Critical | Severity::High => Level::Error,
+            Severity::Medium => Level::Warning,
+            Severity::Low => Level::Note,
+        }
+    }
+
     pub const ALL: [Severity; 4] = [
         Severity::Critical,
         Severity::High,

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use super::text::printable;
 use super::{Context, count_phrase};
 use crate::finding::Finding;
-use crate::policy::Severity;
+use crate::policy::{Level, Severity};
 
 fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
@@ -29,10 +29,10 @@ fn worst_first(findings: &[Finding]) -> Vec<&Finding> {
 
 pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
     for f in worst_first(&ctx.result.findings) {
-        let cmd = match f.severity {
-            Severity::Critical | Severity::High => "error",
-            Severity::Medium => "warning",
-            Severity::Low => "notice",
+        let cmd = match f.severity.level() {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "notice",
         };
         let mut props = format!(
             "file={},line={}",

@@ -14,7 +14,7 @@ use super::text::{frame_text, printable};
 use super::{Context, count_phrase};
 use crate::engine::FileKind;
 use crate::finding::Finding;
-use crate::policy::Severity;
+use crate::policy::Level;
 use crate::source::LineIndex;
 
 /// Lines of context shown around the offending node.
@@ -155,10 +155,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.finding.severity {
-            Severity::Critical | Severity::High => miette::Severity::Error,
-            Severity::Medium => miette::Severity::Warning,
-            Severity::Low => miette::Severity::Advice,
+        Some(match self.finding.severity.level() {
+            Level::Error => miette::Severity::Error,
+            Level::Warning => miette::Severity::Warning,
+            Level::Note => miette::Severity::Advice,
         })
     }
 

@@ -7,15 +7,15 @@ use serde_json::{Value, json};
 use super::Context;
 use crate::finding::Finding;
 use crate::model::Span;
-use crate::policy::Severity;
+use crate::policy::{Level, Severity};
 
 pub const HOMEPAGE: &str = "https://github.com/akslint/akslint";
 
 fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical | Severity::High => "error",
-        Severity::Medium => "warning",
-        Severity::Low => "note",
+    match s.level() {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Note => "note",
     }
 }
 
