@@ -218,6 +218,8 @@ struct FileOutcome {
     notes: Vec<(String, Arc<str>)>,
     not_deployed: Vec<NotDeployed>,
     not_linted: Vec<NotLinted>,
+    /// The file's secret values: scrubbed from every message once the file is done.
+    secrets: secrets::SecretValues,
 }
 
 impl FileOutcome {
@@ -242,6 +244,7 @@ impl FileOutcome {
             notes: Vec::new(),
             not_deployed: Vec::new(),
             not_linted: Vec::new(),
+            secrets: secrets::SecretValues::default(),
         }
     }
 }
@@ -263,6 +266,9 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
             let permit = in_flight.acquire(estimate);
             let mut outcome = catch_unwind(AssertUnwindSafe(|| process_file(i, input, set, opts)))
                 .unwrap_or_else(|panic| crashed(input, set, panic));
+            // No message quotes a secret value of its file.
+            let values = std::mem::take(&mut outcome.secrets);
+            values.scrub(outcome.findings.iter_mut().map(|f| &mut f.message));
             drop(permit);
             if opts.drop_sources {
                 outcome.text = None;
@@ -462,6 +468,7 @@ fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>)
         notes: Vec::new(),
         not_deployed: Vec::new(),
         not_linted: Vec::new(),
+        secrets: secrets::SecretValues::default(),
     }
 }
 
@@ -672,6 +679,7 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         };
     }
     out.summary.resources = resources.len();
+    out.secrets.add(&full_text, &secret);
     out.text = Some(if unparsed {
         secrets::mask_lines(&masked(&full_text, &secret)).into()
     } else {
@@ -925,6 +933,7 @@ fn process_plan(
     // Code frames must never show a sensitive value, nor one named like a credential.
     let mut hidden = loaded.sensitive.clone();
     hidden.extend(plan_secrets);
+    out.secrets.add(text, &hidden);
     out.text = Some(tfplan::redact(text, &hidden).into());
     for (span, message) in &loaded.problems {
         linter_finding(
@@ -958,8 +967,10 @@ fn process_arm(
 ) {
     let path = input.display.clone();
     out.summary.kind = FileKind::Arm;
-    if let Some(text) = &out.text {
-        out.text = Some(masked(text, &secrets::arm_template_spans(&root)));
+    if let Some(text) = out.text.clone() {
+        let spans = secrets::arm_template_spans(&root);
+        out.secrets.add(&text, &spans);
+        out.text = Some(masked(&text, &spans));
     }
     let secure = secrets::secure_parameters(&root);
     if out.bytes > arm::eval::AZURE_MAX_TEMPLATE_BYTES as u64 {
@@ -1007,6 +1018,7 @@ fn process_arm(
         match arm::params::read(&p, shown.clone(), opts.limits) {
             Ok(pf) => {
                 let hidden = secrets::arm_parameters_spans(&pf.root, &secure);
+                out.secrets.add(&pf.text, &hidden);
                 out.extra_texts.push((shown, masked(&pf.text, &hidden)));
                 parameter_files.push(pf);
             }

@@ -362,7 +362,8 @@ fn for_each_over_a_mapping_sees_keys_and_items() {
                 7,
                 9,
                 "data.conn".into(),
-                "ConfigMap c conn AccountKey=abcdEFGH1234==; at data.conn".into()
+                // A secret value is never quoted, even by `{value}`.
+                "ConfigMap c conn **** at data.conn".into()
             ),
         ]
     );

@@ -1052,6 +1052,8 @@ fn input_derived_text_cannot_start_a_workflow_command_drive_a_terminal_or_inject
     // A file name of the repository is input as well.
     #[cfg(unix)]
     write(tmp.path(), "x\n::error file=a,line=1::NAMED.yaml", &pod);
+    #[cfg(unix)]
+    write(tmp.path(), "::error file=README.md,line=1::FAKE.yaml", &pod);
     let summary = tmp.path().join("summary.md");
     let n = run_in(tmp.path(), &["check", "--format", "json", "."]).json()["findings"]
         .as_array()

@@ -1,7 +1,8 @@
 //! No output prints a secret value (issue 15): Secret `data`/`stringData`, env `value:`
 //! literals, kubeconfig keys, ConfigMap credentials, ARM secure parameter defaults and the
 //! parameters-file values of secure parameters, credential-named keys anywhere, Helm chart
-//! templates, text past a syntax error, a duplicated key's first value. 28 distinct secrets
+//! templates, text past a syntax error, a duplicated key's first value, `{name, value}` pairs,
+//! messages quoting a value. 31 distinct secrets
 //! are planted next to findings (so code frames and their
 //! context lines cover them); every format and `akslint resources` is searched for them.
 
@@ -40,8 +41,9 @@ fn tree() -> (tempfile::TempDir, usize) {
         d,
         "kubeconfig.yaml",
         format!(
-            "apiVersion: v1\nkind: Config\nclusters:\n  - name: c\n    cluster:\n      server: https://aks.example.com\nusers:\n  - name: admin\n    user:\n      client-key-data: {}\n      token: {}\n      password: {}\n",
+            "apiVersion: v1\nkind: Config\nclusters:\n  - name: c\n    cluster:\n      server: https://aks.example.com\nusers:\n  - name: admin\n    user:\n      client-key-data: {}\n      client-certificate-data: {}\n      token: {}\n      password: {}\n",
             p(12),
+            p(31),
             p(13),
             p(14)
         ),
@@ -67,6 +69,8 @@ fn tree() -> (tempfile::TempDir, usize) {
       "properties": {{
         "windowsProfile": {{"adminUsername": "azureuser", "adminPassword": "{}"}},
         "servicePrincipalProfile": {{"clientId": "x", "secret": "{}"}},
+        "siteConfig": {{"appSettings": [{{"name": "DB_PASSWORD", "value": "{}"}}]}},
+        "tags": {{"n": "[int(parameters('adminSecret'))]"}},
         "disableLocalAccounts": false
       }}
     }}
@@ -77,7 +81,8 @@ fn tree() -> (tempfile::TempDir, usize) {
             p(16),
             p(17),
             p(18),
-            p(19)
+            p(19),
+            p(29)
         ),
     );
     write(
@@ -93,8 +98,9 @@ fn tree() -> (tempfile::TempDir, usize) {
         d,
         "chart/templates/pod.yaml",
         format!(
-            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{{{ .Release.Name }}}}\n  annotations:\n    password: {}\nspec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n",
-            p(22)
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{{{ .Release.Name }}}}\n  annotations:\n    password: {}\nspec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      env:\n        - name: A\n          value: {}\n      securityContext:\n        privileged: true\n",
+            p(22),
+            p(30)
         ),
     );
     write(
@@ -139,7 +145,7 @@ fn tree() -> (tempfile::TempDir, usize) {
             p(28)
         ),
     );
-    (tmp, 28)
+    (tmp, 31)
 }
 
 fn assert_clean(r: &Run, n: usize, what: &str) {

@@ -40,6 +40,7 @@ const SECRET_WORDS: &[&str] = &[
     "credential",
     "sastoken",
     "pwd",
+    "certificatedata",
 ];
 
 /// Endings that make such a key a reference to a secret, not the secret.
@@ -147,6 +148,12 @@ fn walk(n: &Node, out: &mut Vec<Span>) {
     match &n.value {
         Value::Seq(items) => items.iter().for_each(|i| walk(i, out)),
         Value::Map(entries) => {
+            // `{name: DB_PASSWORD, value: …}` (ARM appSettings, env-like lists elsewhere).
+            if n.get_str("name").is_some_and(is_secret_key)
+                && let Some(v) = n.get("value").filter(|x| maskable(x))
+            {
+                out.push(v.span);
+            }
             for e in entries {
                 if is_secret_key(&e.key) {
                     secret_value(&e.value, out);
@@ -240,10 +247,21 @@ static SECRET_LINE: LazyLock<Regex> = LazyLock::new(|| {
 pub fn mask_lines(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
+    // The key of the line before: `- name: X` then `value: …` is an environment variable.
+    let mut previous: Option<(usize, String)> = None;
+    // Line numbers counted incrementally: linear in the text whatever it holds.
+    let (mut counted_to, mut line) = (0, 0);
     for c in SECRET_LINE.captures_iter(text) {
         let (Some(key), Some(value)) = (c.get(2), c.get(3)) else {
             continue;
         };
+        line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted_to..key.start()]).count();
+        counted_to = key.start();
+        let env_value = key.as_str() == "value"
+            && previous
+                .as_ref()
+                .is_some_and(|(l, k)| *l + 1 == line && k == "name");
+        previous = Some((line, key.as_str().to_string()));
         let v = value.as_str();
         let literal = !v.contains("{{")
             && !v.starts_with("var.")
@@ -253,7 +271,7 @@ pub fn mask_lines(text: &str) -> String {
                 v.trim_matches(['"', '\'']).to_ascii_lowercase().as_str(),
                 "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~"
             );
-        if !(literal && (is_secret_key(key.as_str()) || looks_secret(v))) {
+        if !(literal && (env_value || is_secret_key(key.as_str()) || looks_secret(v))) {
             continue;
         }
         out.push_str(&text[last..value.start()]);
@@ -340,5 +358,61 @@ mod tests {
             m,
             "  admin_password = \"****\"\n  password: {{ .Values.pw }}\n  name: x\n  adminPassword: '***'\n  annotations:\n    token: ***\n"
         );
+    }
+}
+
+/// The secret values of a file as text, so that no message quotes one (a rejected ARM
+/// expression quoting a `securestring` value, a `{value}` of a custom policy).
+#[derive(Debug, Default)]
+pub struct SecretValues(Vec<String>);
+
+impl SecretValues {
+    /// The text at each span of `text` (quotes left out); values under 4 characters are too
+    /// common to scrub from prose.
+    pub fn add(&mut self, text: &str, spans: &[Span]) {
+        if spans.is_empty() {
+            return;
+        }
+        let idx = crate::source::LineIndex::new(text);
+        for s in spans.iter().filter(|s| s.src == 0) {
+            let (a, b) = (idx.offset(text, s.start), idx.offset(text, s.end));
+            if let Some(v) = text.get(a..b.max(a)) {
+                let v = v.trim().trim_matches(['"', '\'']);
+                if v.chars().count() >= 4 && !v.contains('\n') {
+                    self.0.push(v.to_string());
+                }
+            }
+        }
+    }
+
+    /// Replaces every secret value in `messages` by `****`.
+    pub fn scrub<'a>(&self, messages: impl Iterator<Item = &'a mut String>) {
+        if self.0.is_empty() {
+            return;
+        }
+        let mut values: Vec<&str> = self.0.iter().map(String::as_str).collect();
+        // Longest first: a value containing another is replaced whole.
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.dedup();
+        let pattern = values
+            .iter()
+            .map(|v| regex::escape(v))
+            .collect::<Vec<_>>()
+            .join("|");
+        let re = regex::RegexBuilder::new(&pattern)
+            .size_limit(64 << 20)
+            .build()
+            .ok();
+        for m in messages {
+            match &re {
+                Some(re) if re.is_match(m) => *m = re.replace_all(m, "****").into_owned(),
+                Some(_) => {}
+                // Too many to compile: say nothing a value could be in.
+                None if values.iter().any(|v| m.contains(v)) => {
+                    *m = "(message withheld: it quotes a secret value)".into();
+                }
+                None => {}
+            }
+        }
     }
 }
