@@ -439,37 +439,17 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
 
 fn crashed(input: &Input, set: &PolicySet, panic: Box<dyn std::any::Any + Send>) -> FileOutcome {
     let what = panic_message(&*panic);
-    let mut findings = Vec::new();
+    let mut out = FileOutcome::new(input.display.clone(), input.explicit, set);
+    out.summary.kind = FileKind::Broken;
     linter_finding(
         set,
         "AKL004",
         &input.display,
         Span::new(Pos::new(1, 1), Pos::new(1, 1)),
         format!("internal error while checking this file: {what}; please report it"),
-        &mut findings,
+        &mut out.findings,
     );
-    FileOutcome {
-        summary: FileSummary {
-            path: input.display.clone(),
-            kind: FileKind::Broken,
-            resources: 0,
-            explicit: input.explicit,
-        },
-        findings,
-        stats: Vec::new(),
-        kept: Vec::new(),
-        text: None,
-        extra_texts: Vec::new(),
-        bytes: 0,
-        unknown_functions: Vec::new(),
-        suppressions: Vec::new(),
-        templates: None,
-        undecided: Vec::new(),
-        notes: Vec::new(),
-        not_deployed: Vec::new(),
-        not_linted: Vec::new(),
-        secrets: secrets::SecretValues::default(),
-    }
+    out
 }
 
 /// A finding of the linter itself (AKL001 parse error, AKL003 limit, AKL004 crash).
