@@ -2,7 +2,7 @@
 //!
 //! The pipeline (DESIGN §4): [`discover`] → [`source`] (parse into spanned trees) → [`adapt`]
 //! (documents to resources) → [`policy`] (checks, then cross-resource relations) →
-//! [`suppress`] → [`render`].
+//! [`suppress`] → [`render`]. Each stage in a paragraph, and where it is going: docs/architecture.md.
 
 pub mod adapt;
 pub mod config;
