@@ -702,7 +702,8 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
 }
 
 /// The per-resource checks on the documents read with the first value of each duplicated
-/// key: a finding not already reported at the same place is added. Neither counted as
+/// key and the written values over merges (`yaml::load_shadowed`): a finding not already
+/// reported at the same place is added. Neither counted as
 /// resources nor seen by cross-resource checks (they are the same objects).
 fn check_shadowed(
     file: usize,
@@ -1148,18 +1149,27 @@ fn parse_yaml(
     if let Some(e) = &stream.error {
         parse_problem(set, path, e.is_limit(), "YAML", e.pos(), e, out);
     }
-    // The documents with a duplicated key once more, with the first value of each: linted
-    // too, so that writing `securityContext:` twice cannot hide the first one.
-    let shadowed = if has_objects && !stream.duplicates.is_empty() {
+    // The documents with a duplicated key, or with a written key a later `<<` merge set
+    // again, once more with the first value of each and the written values over merges (one
+    // more reading of the file, whatever their number): linted too, so that writing
+    // `securityContext:` twice, or `privileged: true` before a `<<` of `privileged: false`
+    // (kubectl reads `false`, the merge-key spec and go-yaml v3 `true`), cannot hide a value.
+    let mut shadows: Vec<Pos> = stream
+        .duplicates
+        .iter()
+        .map(|d| d.second.start)
+        .chain(stream.merged_over.iter().map(|s| s.start))
+        .collect();
+    let shadowed = if has_objects && !shadows.is_empty() {
+        // Sorted, so that many documents and many repeats cost a search each, not a product.
+        shadows.sort_unstable();
         let first = yaml::load_shadowed(text, Schema::Yaml11, limits, is_kubernetes_object);
         first
             .docs
             .into_iter()
             .filter(|doc| {
-                stream
-                    .duplicates
-                    .iter()
-                    .any(|d| doc.span.start <= d.second.start && d.second.end <= doc.span.end)
+                let i = shadows.partition_point(|p| *p < doc.span.start);
+                shadows.get(i).is_some_and(|p| *p <= doc.span.end)
             })
             .collect()
     } else {

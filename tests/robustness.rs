@@ -1809,3 +1809,61 @@ fn a_duplicated_key_cannot_hide_its_first_value() {
         "duplicate key `securityContext` (first at line 9); kubectl and Helm keep the last value, other readers may take the first: both are linted"
     );
 }
+
+#[test]
+fn a_written_value_a_later_merge_overrides_is_linted_too() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // kubectl (go-yaml v2) reads `privileged: false`; the merge-key spec and go-yaml v3
+    // (kustomize) read the written `true`.
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      securityContext:\n        privileged: true\n        <<: {privileged: false}\n";
+    write(d, "pod.yaml", pod);
+    // Written after the merge: `false` for every reader, nothing to report.
+    let after = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      securityContext:\n        <<: {privileged: true}\n        privileged: false\n";
+    write(d, "after.yaml", after);
+    let r = bounded(
+        d,
+        &[
+            "check",
+            ".",
+            "--select",
+            "POD001",
+            "--fail-on",
+            "critical",
+            "--format",
+            "json",
+        ],
+    )
+    .run;
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(found(&r), [at("POD001", "pod.yaml", 10, 21)], "{r:?}");
+}
+
+#[test]
+fn a_merge_key_is_what_go_yaml_v2_calls_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let head = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n";
+    // A quoted "<<" is an ordinary (unknown) field to kubectl: nothing is merged.
+    write(
+        d,
+        "quoted.yaml",
+        format!(
+            "{head}spec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      securityContext:\n        privileged: false\n        \"<<\": {{privileged: true}}\n"
+        ),
+    );
+    // kubectl fails on an alias of a sequence as the value of `<<`.
+    write(
+        d,
+        "seq.yaml",
+        format!(
+            "{head}  annotations: {{}}\nx: &s [{{privileged: true}}]\nspec:\n  containers:\n    - name: app\n      image: nginx:1.25\n      securityContext:\n        <<: *s\n"
+        ),
+    );
+    let r = bounded(d, &["check", ".", "--select", "POD001", "--format", "json"]).run;
+    assert_eq!(found(&r), [at("AKL001", "seq.yaml", 12, 9)], "{r:?}");
+    assert_eq!(
+        message(&r, "AKL001", "seq.yaml"),
+        "YAML syntax error: map merge requires map or sequence of maps as the value"
+    );
+}

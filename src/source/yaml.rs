@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, Tag};
 
 use super::scalar::{self, Schema};
 use super::{Brackets, Limits, dedupe_entries, first_level_past, has_duplicate_key};
@@ -19,6 +19,10 @@ use crate::model::{Entry, Node, Pos, Span, Value};
 pub struct YamlStream {
     pub docs: Vec<Node>,
     pub duplicates: Vec<DuplicateKey>,
+    /// Keys written in a mapping and then set again by a later `<<` merge of that mapping
+    /// (where the key was written): go-yaml v2 keeps the merged value, the YAML merge-key
+    /// spec and go-yaml v3 the written one, which the shadowed reading lints.
+    pub merged_over: Vec<Span>,
     pub error: Option<LoadError>,
 }
 
@@ -70,8 +74,10 @@ enum Frame {
         span: Span,
         anchor: usize,
         entries: Vec<Entry>,
-        key: Option<(Box<str>, Span)>,
-        has_merge: bool,
+        /// The key waiting for its value, and whether it is a merge key.
+        key: Option<(Box<str>, Span, bool)>,
+        /// Indices in `entries` of the merge keys, in order.
+        merges: Vec<usize>,
     },
 }
 
@@ -91,6 +97,7 @@ struct Builder {
     keep_first: bool,
     docs: Vec<Node>,
     duplicates: Vec<DuplicateKey>,
+    merged_over: Vec<Span>,
     /// Character index where the last event received ends.
     last_end: usize,
 }
@@ -112,9 +119,11 @@ pub fn load_kept(
     load_with(text, schema, limits, keep, false)
 }
 
-/// `load_kept` in which a key written twice in one mapping keeps its *first* value: the
-/// documents as a reader that takes the first would see them. kubectl keeps the last, but
-/// the shadowed value is still linted, so duplicating a key cannot hide a finding.
+/// `load_kept` in which a key written twice in one mapping keeps its *first* value, and a
+/// key written in a mapping keeps its written value over any `<<` merge of that mapping (as
+/// the YAML merge-key spec and go-yaml v3 read it): the documents as other readers may see
+/// them. kubectl keeps the last value and applies merges in order, but the shadowed values
+/// are still linted, so neither a duplicate nor a merge can hide a finding.
 pub fn load_shadowed(
     text: &str,
     schema: Schema,
@@ -143,12 +152,14 @@ fn load_with(
         keep_first,
         docs: Vec::new(),
         duplicates: Vec::new(),
+        merged_over: Vec::new(),
         last_end: 0,
     };
     let error = b.run(text).err();
     YamlStream {
         docs: b.docs,
         duplicates: b.duplicates,
+        merged_over: b.merged_over,
         error,
     }
 }
@@ -182,7 +193,8 @@ impl Builder {
                         key: key @ None, ..
                     }) = self.stack.last_mut()
                     {
-                        *key = Some((text.into_owned().into_boxed_str(), sp));
+                        let merge = is_merge_key(&text, style, tag.as_deref());
+                        *key = Some((text.into_owned().into_boxed_str(), sp, merge));
                         continue;
                     }
                     let value = match &tag {
@@ -203,12 +215,23 @@ impl Builder {
                             message: "alias to an unknown anchor".into(),
                         });
                     };
-                    if let Some(Frame::Map {
-                        key: key @ None, ..
-                    }) = self.stack.last_mut()
-                    {
-                        *key = Some((target.value.to_string().into_boxed_str(), sp));
-                        continue;
+                    match self.stack.last_mut() {
+                        // An alias as a key is never a merge key, even of an anchored `<<`.
+                        Some(Frame::Map {
+                            key: key @ None, ..
+                        }) => {
+                            *key = Some((target.value.to_string().into_boxed_str(), sp, false));
+                            continue;
+                        }
+                        // go-yaml v2 `merge`: an alias as the value of `<<` must be of a
+                        // mapping (not of a sequence of them, unlike a sequence written there).
+                        Some(Frame::Map {
+                            key: Some((_, key_span, true)),
+                            ..
+                        }) if !matches!(target.value, Value::Map(_)) => {
+                            return Err(want_map(key_span.start));
+                        }
+                        _ => {}
                     }
                     let copied = target.count();
                     self.alias_nodes += copied;
@@ -245,7 +268,7 @@ impl Builder {
                                 anchor,
                                 entries: Vec::new(),
                                 key: None,
-                                has_merge: false,
+                                merges: Vec::new(),
                             }
                         });
                 }
@@ -306,12 +329,18 @@ impl Builder {
                 mut span,
                 anchor,
                 entries,
-                has_merge,
+                merges,
                 ..
             } => {
                 span.end = entries.last().map_or(end.end, |e| e.value.span.end);
-                let entries = if has_merge {
-                    resolve_mapping(entries, self.keep_first, &mut self.duplicates)?
+                let entries = if !merges.is_empty() {
+                    resolve_mapping(
+                        entries,
+                        &merges,
+                        self.keep_first,
+                        &mut self.duplicates,
+                        &mut self.merged_over,
+                    )?
                 } else if has_duplicate_key(&entries) {
                     dedupe_entries(entries, self.keep_first, &mut self.duplicates)
                 } else {
@@ -345,12 +374,12 @@ impl Builder {
             Some(Frame::Map {
                 entries,
                 key,
-                has_merge,
+                merges,
                 ..
             }) => match key.take() {
-                Some((k, key_span)) => {
-                    if &*k == "<<" {
-                        *has_merge = true;
+                Some((k, key_span, merge)) => {
+                    if merge {
+                        merges.push(entries.len());
                     }
                     entries.push(Entry {
                         key: k,
@@ -360,7 +389,7 @@ impl Builder {
                 }
                 None => {
                     // A complex (non-scalar) key: keep its text form so the map stays a map.
-                    *key = Some((node.value.to_string().into_boxed_str(), node.span));
+                    *key = Some((node.value.to_string().into_boxed_str(), node.span, false));
                 }
             },
         }
@@ -389,19 +418,47 @@ fn cow_box(c: Cow<'_, str>) -> Box<str> {
     }
 }
 
-/// A mapping as go-yaml v2 (kubectl's and Helm's YAML reader) decodes it (`decoder.mapping`
-/// and `decoder.merge` in yaml.v2's decode.go): the pairs in order, each setting its key over
-/// whatever is there; a `<<` key merges — a mapping (or an alias of one) sets each of its keys,
-/// a sequence of them is applied from the last to the first (so earlier ones win over later
-/// ones) — and anything else as its value is an error. So `privileged: false` then
-/// `<<: {privileged: true}` is `true`, two `<<` keys both apply in turn, and a key after a
-/// merge overrides it. A key *written* twice is recorded as a duplicate (a merge setting a
-/// key is not one) and keeps its last value, or its first with `keep_first`. Positions: a key
-/// keeps the place it first took.
+/// Whether a key scalar is a merge key, as go-yaml v2's `isMerge` decides: `<<` written plain
+/// or with the non-specific tag `!`, or tagged `!!merge` however it is written. A quoted
+/// `"<<"` or `!!str <<` is an ordinary key.
+fn is_merge_key(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> bool {
+    text == "<<"
+        && match tag {
+            None => style == ScalarStyle::Plain,
+            Some(t) => {
+                (t.handle.is_empty() && t.suffix == "!")
+                    || (t.is_yaml_core_schema() && t.suffix == "merge")
+            }
+        }
+}
+
+fn want_map(pos: Pos) -> LoadError {
+    LoadError::Syntax {
+        pos,
+        message: "map merge requires map or sequence of maps as the value".into(),
+    }
+}
+
+/// A mapping with merge keys (`merges`: their indices in `entries`) as go-yaml v2 (kubectl's
+/// and Helm's YAML reader) decodes it (`decoder.mapping` and `decoder.merge` in yaml.v2's
+/// decode.go): the pairs in order, each setting its key over whatever is there; a merge key
+/// merges — a mapping (or an alias of one) sets each of its keys, a sequence of them is
+/// applied from the last to the first (so earlier ones win over later ones) — and anything
+/// else as its value is an error. So `privileged: false` then `<<: {privileged: true}` is
+/// `true`, two `<<` keys both apply in turn, and a key after a merge overrides it. A key
+/// *written* twice is recorded as a duplicate (a merge setting a key is not one) and keeps
+/// its last value; a written key a later merge sets is recorded in `merged_over`.
+///
+/// With `keep_first` (the shadowed reading), a key written twice keeps its first value and a
+/// merge never sets a key written before it (the YAML merge-key spec's reading, in which the
+/// mapping's own keys override merged ones wherever they are). Positions: a key keeps the
+/// place it first took.
 fn resolve_mapping(
     entries: Vec<Entry>,
+    merges: &[usize],
     keep_first: bool,
     duplicates: &mut Vec<DuplicateKey>,
+    merged_over: &mut Vec<Span>,
 ) -> Result<Vec<Entry>, LoadError> {
     let mut out: Vec<Entry> = Vec::with_capacity(entries.len());
     let mut at: HashMap<Box<str>, usize> = HashMap::with_capacity(entries.len());
@@ -414,8 +471,9 @@ fn resolve_mapping(
             out.push(e);
         }
     };
-    for e in entries {
-        if &*e.key != "<<" {
+    let mut merges = merges.iter().copied().peekable();
+    for (i, e) in entries.into_iter().enumerate() {
+        if merges.next_if_eq(&i).is_none() {
             if let Some(first) = written.get(&e.key) {
                 duplicates.push(DuplicateKey {
                     key: e.key.to_string(),
@@ -431,23 +489,31 @@ fn resolve_mapping(
             set(e, &mut out);
             continue;
         }
-        let want_map = || LoadError::Syntax {
-            pos: e.key_span.start,
-            message: "map merge requires map or sequence of maps as the value".into(),
+        let mut merge = |m: Vec<Entry>, out: &mut Vec<Entry>| {
+            for me in m {
+                match written.get(&me.key) {
+                    Some(_) if keep_first => {}
+                    Some(w) => {
+                        merged_over.push(*w);
+                        set(me, out);
+                    }
+                    None => set(me, out),
+                }
+            }
         };
         match e.value.value {
-            Value::Map(m) => m.into_iter().for_each(|me| set(me, &mut out)),
+            Value::Map(m) => merge(m, &mut out),
             Value::Seq(items) => {
                 if items.iter().any(|n| !matches!(n.value, Value::Map(_))) {
-                    return Err(want_map());
+                    return Err(want_map(e.key_span.start));
                 }
                 for n in items.into_iter().rev() {
                     if let Value::Map(m) = n.value {
-                        m.into_iter().for_each(|me| set(me, &mut out));
+                        merge(m, &mut out);
                     }
                 }
             }
-            _ => return Err(want_map()),
+            _ => return Err(want_map(e.key_span.start)),
         }
     }
     Ok(out)
@@ -483,108 +549,214 @@ mod tests {
         assert_eq!(doc.get("bb").unwrap().span.start, Pos::new(2, 5));
     }
 
+    /// The mapping under `d` of a stream that must load.
+    fn d(text: &str) -> Node {
+        let s = load(text, Schema::Yaml11, Limits::default());
+        assert_eq!(s.error, None, "{text}");
+        s.docs.into_iter().next().unwrap().get("d").unwrap().clone()
+    }
+
+    fn val(node: &Node, key: &str) -> Value {
+        node.get(key).unwrap().value.clone()
+    }
+
+    /// The error of a stream that must not load.
+    fn load_error(text: &str) -> (Pos, String) {
+        match load(text, Schema::Yaml11, Limits::default()).error {
+            Some(LoadError::Syntax { pos, message }) => (pos, message),
+            e => panic!("{text}: {e:?}"),
+        }
+    }
+
+    const WANT_MAP: &str = "map merge requires map or sequence of maps as the value";
+
+    // go-yaml v2 (sigs.k8s.io/yaml v1.4.0's goyaml.v2, which kubectl and Helm read YAML with)
+    // decode.go: `mapping` walks the pairs in order, a merge key calls `merge`, which decodes
+    // the merged mapping(s) into the same map; `isMerge`; `failWantMap`.
+
     #[test]
-    fn merges_apply_in_order_as_go_yaml_v2() {
-        let get = |text: &str, key: &str| -> Value {
-            let s = load(text, Schema::Yaml11, Limits::default());
-            assert_eq!(s.error, None, "{text}");
-            s.docs[0].get("d").unwrap().get(key).unwrap().value.clone()
-        };
-        // A merge after a key overrides it; a key after a merge overrides the merge.
+    fn a_merge_after_a_key_overrides_it() {
         let bad = "bad: &bad {privileged: true}\n";
-        assert_eq!(
-            get(
-                &format!("{bad}d:\n  privileged: false\n  <<: *bad\n"),
-                "privileged"
-            ),
-            Value::Bool(true)
-        );
-        assert_eq!(
-            get(
-                "d:\n  privileged: false\n  <<: {privileged: true}\n",
-                "privileged"
-            ),
-            Value::Bool(true)
-        );
-        assert_eq!(
-            get(
-                &format!("{bad}d:\n  <<: *bad\n  privileged: false\n"),
-                "privileged"
-            ),
-            Value::Bool(false)
-        );
-        // Two `<<` keys apply in turn, the later over the earlier, and are no duplicate.
-        let two = "d:\n  <<: {a: 1, b: 1}\n  <<: {b: 2}\n";
-        assert_eq!(get(two, "a"), Value::Int(1));
-        assert_eq!(get(two, "b"), Value::Int(2));
-        assert!(
-            load(two, Schema::Yaml11, Limits::default())
-                .duplicates
-                .is_empty()
-        );
-        // In a sequence, earlier maps take precedence over later ones.
-        let seq = "x: &x {a: 1}\ny: &y {a: 2, b: 2}\nd:\n  <<: [*x, *y]\n";
-        assert_eq!(get(seq, "a"), Value::Int(1));
-        assert_eq!(get(seq, "b"), Value::Int(2));
-        // Nested: the anchored map's own merge is resolved first.
-        let nested = "a: &a {k: 1}\nb: &b {<<: *a, k: 2, m: 3}\nd: {<<: *b}\n";
-        assert_eq!(get(nested, "k"), Value::Int(2));
-        assert_eq!(get(nested, "m"), Value::Int(3));
+        let d1 = d(&format!("{bad}d:\n  privileged: false\n  <<: *bad\n"));
+        assert_eq!(val(&d1, "privileged"), Value::Bool(true));
+        let d2 = d("d:\n  privileged: false\n  <<: {privileged: true}\n");
+        assert_eq!(val(&d2, "privileged"), Value::Bool(true));
+        // The key keeps its place; the value is the merged one, located where it is written.
+        assert_eq!(d2.as_map().unwrap()[0].key, "privileged".into());
+        assert_eq!(d2.get("privileged").unwrap().span.start, Pos::new(3, 20));
     }
 
     #[test]
-    fn a_merge_of_anything_but_maps_is_an_error() {
-        for text in [
-            "d:\n  <<: 5\n",
-            "s: &s scalar\nd:\n  <<: *s\n",
-            "d:\n  <<: [{a: 1}, 2]\n",
-        ] {
-            let s = load(text, Schema::Yaml11, Limits::default());
-            match s.error {
-                Some(LoadError::Syntax { message, .. }) => {
-                    assert_eq!(
-                        message,
-                        "map merge requires map or sequence of maps as the value"
-                    )
-                }
-                e => panic!("{text}: {e:?}"),
-            }
+    fn a_key_after_a_merge_overrides_it() {
+        let d = d("bad: &bad {privileged: true}\nd:\n  <<: *bad\n  privileged: false\n");
+        assert_eq!(val(&d, "privileged"), Value::Bool(false));
+        assert_eq!(d.get("privileged").unwrap().span.start, Pos::new(4, 15));
+    }
+
+    #[test]
+    fn two_merge_keys_apply_in_turn_and_are_no_duplicate() {
+        let two = "d:\n  <<: {a: 1, b: 1}\n  <<: {b: 2}\n";
+        let s = load(two, Schema::Yaml11, Limits::default());
+        let d = s.docs[0].get("d").unwrap();
+        assert_eq!(val(d, "a"), Value::Int(1));
+        assert_eq!(val(d, "b"), Value::Int(2));
+        assert!(s.duplicates.is_empty());
+        assert!(s.merged_over.is_empty());
+        // Nor is a key written and also merged in, either way round.
+        for text in ["d:\n  <<: {a: 1}\n  a: 2\n", "d:\n  a: 2\n  <<: {a: 1}\n"] {
+            assert!(
+                load(text, Schema::Yaml11, Limits::default())
+                    .duplicates
+                    .is_empty()
+            );
         }
     }
 
     #[test]
-    fn the_shadowed_load_keeps_the_first_value_of_a_repeated_key() {
+    fn in_a_merged_sequence_earlier_maps_win() {
+        let seq = "x: &x {a: 1}\ny: &y {a: 2, b: 2, c: 2}\nd:\n  <<: [*x, *y, {c: 3, e: 3}]\n";
+        let d = d(seq);
+        assert_eq!(val(&d, "a"), Value::Int(1));
+        assert_eq!(val(&d, "b"), Value::Int(2));
+        assert_eq!(val(&d, "c"), Value::Int(2));
+        assert_eq!(val(&d, "e"), Value::Int(3));
+        // An empty sequence merges nothing.
+        assert_eq!(self::d("d:\n  <<: []\n  a: 1\n").as_map().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn merges_nest() {
+        // The anchored map's own merge is resolved where it is written, then merged.
+        let nested = "a: &a {k: 1}\nb: &b {<<: *a, k: 2, m: 3}\nd: {<<: *b}\n";
+        assert_eq!(val(&d(nested), "k"), Value::Int(2));
+        assert_eq!(val(&d(nested), "m"), Value::Int(3));
+        // A merge inside an inline merged map, over a key written before both.
+        let inline = "d:\n  k: 0\n  <<: {k: 1, <<: {k: 2, n: 2}}\n";
+        assert_eq!(val(&d(inline), "k"), Value::Int(2));
+        assert_eq!(val(&d(inline), "n"), Value::Int(2));
+        // In a nested mapping, the merge applies there only.
+        let inner = "a: &a {privileged: true}\nd:\n  privileged: false\n  sc:\n    privileged: false\n    <<: *a\n";
+        let d = d(inner);
+        assert_eq!(val(&d, "privileged"), Value::Bool(false));
+        assert_eq!(val(d.get("sc").unwrap(), "privileged"), Value::Bool(true));
+    }
+
+    #[test]
+    fn merged_values_through_an_alias_are_located_at_the_alias() {
+        let d = d("base: &b {x: 1, y: {z: 2}}\nd:\n  <<: *b\n");
+        assert_eq!(d.get("x").unwrap().span.start, Pos::new(3, 7));
+        assert_eq!(
+            d.get("y").unwrap().get("z").unwrap().span.start,
+            Pos::new(3, 7)
+        );
+        // An anchor defined inside a merged map is usable after it.
+        let later = self::d("d:\n  <<: {a: &a {k: 1}}\n  b: *a\n");
+        assert_eq!(val(later.get("b").unwrap(), "k"), Value::Int(1));
+        assert_eq!(val(later.get("a").unwrap(), "k"), Value::Int(1));
+    }
+
+    #[test]
+    fn a_merge_key_is_a_plain_or_merge_tagged_lt_lt() {
+        let merged = |text: &str| d(text).get("a").is_some();
+        assert!(merged("d:\n  <<: {a: 1}\n"));
+        assert!(merged("d:\n  !!merge <<: {a: 1}\n"));
+        assert!(merged("d:\n  !!merge '<<': {a: 1}\n"));
+        assert!(merged("d:\n  ! \"<<\": {a: 1}\n"));
+        assert!(merged("d:\n  ? <<\n  : {a: 1}\n"));
+        // Quoted, `!!str` or an alias: an ordinary key holding a map.
+        for text in [
+            "d:\n  \"<<\": {a: 1}\n",
+            "d:\n  '<<': {a: 1}\n",
+            "d:\n  !!str <<: {a: 1}\n",
+            "k: &k <<\nd:\n  *k : {a: 1}\n",
+        ] {
+            let d = d(text);
+            assert!(d.get("a").is_none(), "{text}");
+            assert_eq!(val(d.get("<<").unwrap(), "a"), Value::Int(1), "{text}");
+        }
+        // An ordinary `"<<"` key, so not a merge value error either, and a repeat of it is a
+        // duplicate like any key.
+        assert_eq!(val(&d("d:\n  \"<<\": 5\n"), "<<"), Value::Int(5));
+        let s = load(
+            "d:\n  \"<<\": 1\n  '<<': 2\n",
+            Schema::Yaml11,
+            Limits::default(),
+        );
+        assert_eq!(s.duplicates.len(), 1);
+    }
+
+    #[test]
+    fn a_merge_of_anything_but_maps_is_an_error_at_the_merge_key() {
+        for (text, at) in [
+            ("d:\n  <<: 5\n", Pos::new(2, 3)),
+            ("d:\n  <<:\n", Pos::new(2, 3)),
+            ("d:\n  <<: ~\n", Pos::new(2, 3)),
+            ("d:\n  a: 1\n  <<: [x]\n", Pos::new(3, 3)),
+            ("s: &s scalar\nd:\n  <<: *s\n", Pos::new(3, 3)),
+            ("d:\n  <<: [{a: 1}, 2]\n", Pos::new(2, 3)),
+            ("d:\n  <<: [[{a: 1}]]\n", Pos::new(2, 3)),
+            ("s: &s [{a: 1}]\nd:\n  <<: [*s]\n", Pos::new(3, 3)),
+            // An alias of a sequence of maps is not a sequence of maps to go-yaml v2: only an
+            // alias of a mapping may be the value.
+            ("s: &s [{a: 1}]\nd:\n  <<: *s\n", Pos::new(3, 3)),
+        ] {
+            assert_eq!(load_error(text), (at, WANT_MAP.to_string()), "{text}");
+        }
+        // The documents before the one in error are kept.
+        let s = load("a: 1\n---\nd: {<<: 1}\n", Schema::Yaml11, Limits::default());
+        assert_eq!(s.docs.len(), 1);
+    }
+
+    #[test]
+    fn duplicates_keep_the_last_value_and_the_shadowed_load_the_first() {
+        let text = "base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n  y: 4\n";
+        let s = load(text, Schema::Yaml11, Limits::default());
+        let d = s.docs[0].get("d").unwrap();
+        assert_eq!(val(d, "x"), Value::Int(1));
+        assert_eq!(val(d, "y"), Value::Int(4));
+        assert_eq!(s.duplicates.len(), 1);
+        assert_eq!(s.duplicates[0].first.start, Pos::new(4, 3));
+        assert_eq!(s.duplicates[0].second.start, Pos::new(5, 3));
+        let first = load_shadowed(text, Schema::Yaml11, Limits::default(), |_| true);
+        assert_eq!(val(first.docs[0].get("d").unwrap(), "y"), Value::Int(3));
+
         let text = "d:\n  privileged: true\n  privileged: false\n";
         let last = load(text, Schema::Yaml11, Limits::default());
-        let first = load_shadowed(text, Schema::Yaml11, Limits::default(), |_| true);
         assert_eq!(
-            last.docs[0]
-                .get("d")
-                .unwrap()
-                .get("privileged")
-                .unwrap()
-                .value,
+            val(last.docs[0].get("d").unwrap(), "privileged"),
             Value::Bool(false)
         );
+        let first = load_shadowed(text, Schema::Yaml11, Limits::default(), |_| true);
         let kept = first.docs[0].get("d").unwrap().get("privileged").unwrap();
         assert_eq!(kept.value, Value::Bool(true));
         assert_eq!(kept.span.start, Pos::new(2, 15));
     }
 
     #[test]
-    fn merge_keys_and_duplicates() {
-        let s = load(
-            "base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n  y: 4\n",
-            Schema::Yaml11,
-            Limits::default(),
+    fn a_written_value_a_merge_overrode_is_recorded_and_kept_by_the_shadowed_load() {
+        let text = "a: &a {privileged: false, x: 1}\nd:\n  privileged: true\n  <<: *a\n";
+        let s = load(text, Schema::Yaml11, Limits::default());
+        assert_eq!(
+            val(s.docs[0].get("d").unwrap(), "privileged"),
+            Value::Bool(false)
         );
-        let d = s.docs[0].get("d").unwrap();
-        assert_eq!(d.get("x").unwrap().value, Value::Int(1));
-        assert_eq!(d.get("y").unwrap().value, Value::Int(4));
-        assert_eq!(s.duplicates.len(), 1);
-        assert_eq!(s.duplicates[0].second.start, Pos::new(5, 3));
-        // Merged values are located at the alias that brought them in.
-        assert_eq!(d.get("x").unwrap().span.start, Pos::new(3, 7));
+        assert_eq!(s.merged_over, [Span::new(Pos::new(3, 3), Pos::new(3, 13))]);
+        assert!(s.duplicates.is_empty());
+        let first = load_shadowed(text, Schema::Yaml11, Limits::default(), |_| true);
+        let d = first.docs[0].get("d").unwrap();
+        let kept = d.get("privileged").unwrap();
+        assert_eq!(kept.value, Value::Bool(true));
+        assert_eq!(kept.span.start, Pos::new(3, 15));
+        assert_eq!(val(d, "x"), Value::Int(1));
+        // A key after the merge is the same in both readings, and nothing is recorded.
+        let after = "a: &a {privileged: true}\nd:\n  <<: *a\n  privileged: false\n";
+        let s = load(after, Schema::Yaml11, Limits::default());
+        assert!(s.merged_over.is_empty());
+        let first = load_shadowed(after, Schema::Yaml11, Limits::default(), |_| true);
+        assert_eq!(
+            val(first.docs[0].get("d").unwrap(), "privileged"),
+            Value::Bool(false)
+        );
     }
 
     #[test]
