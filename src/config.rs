@@ -564,7 +564,7 @@ impl Config {
     /// the configuration file's directory).
     pub fn apply_per_file_ignores(
         &self,
-        result: &mut crate::engine::RunResult,
+        result: &mut crate::model::Report,
         set: &crate::policy::PolicySet,
     ) -> Result<(), String> {
         if self.per_file_ignores.is_empty() {
@@ -586,7 +586,7 @@ impl Config {
             rules.push((m, ids.clone()));
         }
         let root = self.root.clone().unwrap_or_default();
-        let rule_of = |f: &crate::finding::Finding| {
+        let rule_of = |f: &crate::model::Finding| {
             let path = crate::discover::relative(Path::new(&*f.path), &root);
             rules.iter().position(|(m, ids)| {
                 m.is_match(&path) && ids.iter().any(|i| f.id.starts_with(i.as_str()))
@@ -598,8 +598,8 @@ impl Config {
         for mut f in std::mem::take(&mut result.findings) {
             match rule_of(&f) {
                 Some(i) => {
-                    f.suppression = Some(crate::finding::Suppression {
-                        kind: crate::finding::SuppressionKind::External,
+                    f.suppression = Some(crate::model::Suppression {
+                        kind: crate::model::SuppressionKind::External,
                         justification: format!(
                             "per-file-ignores `{}` in .akslint.yaml",
                             self.per_file_ignores[i].0

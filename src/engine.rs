@@ -10,13 +10,16 @@ use rayon::prelude::*;
 use crate::adapt::helm::{SourceMap, TemplateFiles, template_line};
 use crate::adapt::{arm, kubernetes, secrets, tfplan};
 use crate::discover::{Input, Origin};
-use crate::finding::{Finding, PolicyStats, RelatedLocation, fingerprint};
-use crate::model::{ArmOrigin, Node, Pos, Resource, Span};
+use crate::model::{
+    ArmOrigin, FileKind, FileSummary, Node, NotDeployed, NotLinted, Pos, Report, Resource, Span,
+    Undecided,
+};
+use crate::model::{Finding, PolicyStats, RelatedLocation, fingerprint};
 use crate::policy::compile::PolicySet;
 use crate::policy::eval::{RawFinding, run_check};
 use crate::policy::path::Locator;
 use crate::policy::relate::Index;
-use crate::policy::schema::Report;
+use crate::policy::schema::Report as ReportMode;
 use crate::source::detect::{
     JsonKind, Syntax, classify_json, is_kubernetes_object, sniff, syntax_for,
 };
@@ -61,97 +64,9 @@ pub struct Options {
     pub today: Option<String>,
     /// Files findings may point into besides the inputs (the configuration file).
     pub extra_sources: Vec<(Arc<str>, Arc<str>)>,
-    /// Leave `RunResult::sources` empty: the output shows no source snippets, so each file's
+    /// Leave `Report::sources` empty: the output shows no source snippets, so each file's
     /// text is freed as soon as the file is checked instead of living until the end of the run.
     pub drop_sources: bool,
-}
-
-/// What kind of input a file turned out to be.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FileKind {
-    Kubernetes,
-    Helm,
-    /// An ARM template (compiled Bicep).
-    Arm,
-    /// A Terraform plan (`terraform show -json`).
-    Terraform,
-    /// Not an input akslint reads (a values file, package.json, ...).
-    NotInput,
-    /// Could not be read or parsed.
-    Broken,
-}
-
-#[derive(Clone, Debug)]
-pub struct FileSummary {
-    pub path: Arc<str>,
-    pub kind: FileKind,
-    pub resources: usize,
-    pub explicit: bool,
-}
-
-#[derive(Debug, Default)]
-pub struct RunResult {
-    pub findings: Vec<Finding>,
-    /// Indexed like `PolicySet::policies`.
-    pub stats: Vec<PolicyStats>,
-    pub files: Vec<FileSummary>,
-    /// Text of every file a finding points into (for code frames).
-    pub sources: BTreeMap<Arc<str>, Arc<str>>,
-    pub bytes: u64,
-    /// ARM functions met that the evaluator does not implement (their values were unknown).
-    pub unknown_functions: std::collections::BTreeSet<String>,
-    /// With `Options::collect`: every resource, in input order.
-    pub resources: Vec<Resource>,
-    /// Findings silenced by a suppression (each carries it), sorted.
-    pub suppressed: Vec<Finding>,
-    /// Resources with checks undecided until deployment, in file and position order.
-    pub undecided: Vec<Undecided>,
-    /// ARM resources whose `condition` is false with the parameters evaluated, sorted.
-    pub not_deployed: Vec<NotDeployed>,
-    /// Resources of the inputs that are not linted, and why; sorted.
-    pub not_linted: Vec<NotLinted>,
-    /// Notes for stderr on how inputs were read: each message once, with the files it is about.
-    pub notes: BTreeMap<String, Vec<Arc<str>>>,
-}
-
-/// An ARM resource not deployed with the parameters it was evaluated with (`condition` false).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct NotDeployed {
-    pub path: Arc<str>,
-    /// The `condition` value.
-    pub at: Pos,
-    /// Type and name.
-    pub resource: String,
-    /// The parameters file (none: the template's defaults).
-    pub parameters: Option<Arc<str>>,
-}
-
-/// A resource of an input that akslint cannot lint (an `azapi_update_resource` whose target is
-/// not in the plan).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct NotLinted {
-    pub path: Arc<str>,
-    pub at: Pos,
-    pub resource: String,
-    pub why: &'static str,
-}
-
-/// A resource whose checks could not be decided because values are known only at deployment.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Undecided {
-    pub path: Arc<str>,
-    pub at: Pos,
-    /// Kind and name (`azurerm_kubernetes_cluster module.aks.azurerm_kubernetes_cluster.this`).
-    pub resource: String,
-    /// Indexes into `PolicySet::policies`, sorted.
-    pub policies: Vec<usize>,
-}
-
-impl RunResult {
-    /// Undecided checks (deployment values), summed over the policies.
-    pub fn undecided_checks(&self) -> u64 {
-        self.stats.iter().map(|s| s.undecided).sum()
-    }
 }
 
 /// Notes which policies left `res` undecided, from the counts before and after its checks.
@@ -250,7 +165,7 @@ impl FileOutcome {
 }
 
 /// Runs policies over inputs. `set` must already carry the user's selection.
-pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
+pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> Report {
     // One work unit per file: rayon's default splitting hands out contiguous runs of files,
     // and a run of a few large files (sorted next to each other) would then keep one core busy
     // while the other idles.
@@ -278,7 +193,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
         })
         .collect();
 
-    let mut result = RunResult {
+    let mut result = Report {
         stats: vec![PolicyStats::default(); set.policies.len()],
         ..Default::default()
     };
@@ -1297,9 +1212,11 @@ fn to_finding(
     let name = res.name().unwrap_or("");
     let check = set.check(raw.check);
     let dedupe_key = match check.report {
-        Report::Each => None,
-        Report::OncePerNamespace => Some(format!("{}#{}#{ns}", policy.id, raw.check.1)),
-        Report::OncePerResource => Some(format!("{}#{}#{path}#{}", policy.id, raw.check.1, res.id)),
+        ReportMode::Each => None,
+        ReportMode::OncePerNamespace => Some(format!("{}#{}#{ns}", policy.id, raw.check.1)),
+        ReportMode::OncePerResource => {
+            Some(format!("{}#{}#{path}#{}", policy.id, raw.check.1, res.id))
+        }
     };
     let mut fingerprint_extra = String::new();
     let (path, dedupe_key) = match &res.arm {

@@ -9,7 +9,6 @@ pub mod config;
 pub mod confine;
 pub mod discover;
 pub mod engine;
-pub mod finding;
 pub mod model;
 pub mod policy;
 pub mod render;

@@ -7,7 +7,7 @@ use std::sync::{Arc, LazyLock};
 use globset::{Glob, GlobMatcher};
 use regex::Regex;
 
-use crate::finding::{Finding, Suppression, SuppressionKind, fingerprint};
+use crate::model::{Finding, Suppression, SuppressionKind, fingerprint};
 use crate::model::{Node, Pos, Resource, ResourceId, Span};
 use crate::policy::compile::PolicySet;
 

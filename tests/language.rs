@@ -6,7 +6,7 @@ use std::sync::Arc;
 use akslint::confine::ScanRoot;
 use akslint::discover::{Input, Origin};
 use akslint::engine::{self, Options};
-use akslint::finding::Finding;
+use akslint::model::Finding;
 use akslint::model::{Format, Node, Pos, Resource, ResourceId, Span, Value};
 use akslint::policy::eval::run_check;
 use akslint::policy::load::parse_policy;
@@ -22,7 +22,7 @@ fn policy(id: &str, checks: &str) -> Policy {
 fn lint(
     policies: Vec<Policy>,
     files: &[(&str, &str)],
-) -> (Vec<Finding>, PolicySet, engine::RunResult) {
+) -> (Vec<Finding>, PolicySet, akslint::model::Report) {
     let set = PolicySet::new(policies).unwrap();
     let inputs: Vec<Input> = files
         .iter()

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use akslint::finding::Finding;
+use akslint::model::Finding;
 
 /// Sorted, stable JSON: one entry per finding (id, path, fingerprint, and the message for
 /// people reading the file).

@@ -8,9 +8,10 @@ use miette::{IntoDiagnostic, Result, WrapErr};
 use super::{FailOn, baseline};
 use akslint::config::{self, Config, Overrides};
 use akslint::discover::{self, DiscoverOptions};
-use akslint::engine::{self, FileKind, InputFormat, Options};
+use akslint::engine::{self, InputFormat, Options};
+use akslint::model::FileKind;
 use akslint::policy::Severity;
-use akslint::render::{self, Context, OutputFormat};
+use akslint::render::{self, OutputFormat, RenderOptions};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum InputFormatArg {
@@ -230,9 +231,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         && to_stdout
         && io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let ctx = Context {
-        result: &result,
-        set: &set,
+    let rules = set.rules();
+    let render_opts = RenderOptions {
         color,
         version: akslint::VERSION,
         quiet: args.quiet,
@@ -240,20 +240,20 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     if to_stdout {
         // Streamed: a report of 100,000 findings need not sit in memory whole.
         let mut out = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-        render::render(args.format, &ctx, &mut out).into_diagnostic()?;
+        render::render(args.format, &result, &rules, &render_opts, &mut out).into_diagnostic()?;
         out.flush().into_diagnostic()?;
     }
     if let Some(path) = &args.output {
         let mut buf = Vec::new();
-        render::render(args.format, &ctx, &mut buf).into_diagnostic()?;
+        render::render(args.format, &result, &rules, &render_opts, &mut buf).into_diagnostic()?;
         write_atomic(path, &buf)?;
     }
     if args.statistics {
         let human = matches!(args.format, OutputFormat::Human | OutputFormat::Concise) && to_stdout;
         if human {
-            render::statistics(&ctx, &mut io::stdout().lock()).into_diagnostic()?;
+            render::statistics(&result, &rules, &mut io::stdout().lock()).into_diagnostic()?;
         } else {
-            render::statistics(&ctx, &mut io::stderr().lock()).into_diagnostic()?;
+            render::statistics(&result, &rules, &mut io::stderr().lock()).into_diagnostic()?;
         }
     }
     if args.format == OutputFormat::Github
@@ -265,7 +265,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             .open(&summary)
             .into_diagnostic()
             .wrap_err("cannot append to GITHUB_STEP_SUMMARY")?;
-        f.write_all(render::step_summary(&ctx).as_bytes())
+        f.write_all(render::step_summary(&result, &rules).as_bytes())
             .into_diagnostic()?;
     }
     if args.exit_zero {

@@ -5,8 +5,8 @@ use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 
-use akslint::engine::RunResult;
-use akslint::finding::Finding;
+use akslint::model::Finding;
+use akslint::model::Report;
 use akslint::model::Span;
 use akslint::policy::{Level, Policy, PolicySet, Severity};
 use lsp_types::{
@@ -130,7 +130,7 @@ fn placeholder() -> Uri {
 
 /// The diagnostics (and hover items) of each open document of a lint run, in `docs` order.
 pub fn convert(
-    result: &RunResult,
+    result: &Report,
     set: &Arc<PolicySet>,
     docs: &[&Document],
     root: Option<&Path>,

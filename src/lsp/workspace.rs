@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use akslint::config::{self, Config, Overrides};
 use akslint::discover::{self, DiscoverOptions, Input, Origin};
-use akslint::engine::{self, Options, RunResult};
+use akslint::engine::{self, Options};
+use akslint::model::Report;
 use akslint::policy::PolicySet;
 use serde::Deserialize;
 
@@ -228,7 +229,7 @@ impl Workspace {
     /// Lints the open documents of this workspace (in-memory text) together with its files on
     /// disk (those not open). `None` if the engine panicked outside a file (the relation pass):
     /// the server keeps running.
-    pub fn lint(&self, docs: &[&Document]) -> Option<RunResult> {
+    pub fn lint(&self, docs: &[&Document]) -> Option<Report> {
         let mut inputs = self.participants(docs);
         // Chart templates are not YAML until Helm renders them: skipped, as `akslint check`
         // skips them.

@@ -60,6 +60,24 @@ pub struct PolicySet {
 }
 
 impl PolicySet {
+    /// The rule table renderers receive: one entry per policy, in `policies` order.
+    pub fn rules(&self) -> Vec<crate::model::RuleInfo<'_>> {
+        self.policies
+            .iter()
+            .enumerate()
+            .map(|(i, p)| crate::model::RuleInfo {
+                id: &p.id,
+                name: &p.name,
+                title: &p.title,
+                help: &p.help,
+                docs: &p.docs,
+                area: p.area.as_str(),
+                severity: self.severity[i],
+                enabled: self.enabled[i],
+            })
+            .collect()
+    }
+
     /// The built-in policies plus those in `extra_dirs`.
     pub fn load(extra_dirs: &[std::path::PathBuf]) -> Result<PolicySet, LoadError> {
         let mut policies = load::builtin()?;

@@ -6,7 +6,7 @@ use super::path::{self, Hit, Resolved, Roots};
 use super::relate::{self, Index};
 use super::schema::{Check, Cond, Leaf, Op};
 use super::template::Var;
-use crate::finding::PolicyStats;
+use crate::model::PolicyStats;
 use crate::model::{Format, Node, Resource, Span, Value};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,7 +10,8 @@ use regex::Regex;
 
 use super::compile::PolicySet;
 use crate::discover::{Input, Origin, display_path};
-use crate::engine::{self, FileKind, Options};
+use crate::engine::{self, Options};
+use crate::model::FileKind;
 use crate::model::Format;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

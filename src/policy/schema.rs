@@ -1,6 +1,5 @@
 //! The compiled form of a policy file (DESIGN §2).
 
-use std::fmt;
 use std::str::FromStr;
 
 use regex::Regex;
@@ -9,70 +8,7 @@ use super::path::Path;
 use super::template::Template;
 use crate::model::{Format, Node};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-/// How loudly a finding is reported, the one table every output maps from: critical and high
-/// are errors, medium warnings, low notes (SARIF `note`, annotation `notice`, editor
-/// information).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Error,
-    Warning,
-    Note,
-}
-
-impl Severity {
-    pub fn level(self) -> Level {
-        match self {
-            Severity::Critical | Severity::High => Level::Error,
-            Severity::Medium => Level::Warning,
-            Severity::Low => Level::Note,
-        }
-    }
-
-    pub const ALL: [Severity; 4] = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Severity {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "low" => Ok(Severity::Low),
-            "medium" => Ok(Severity::Medium),
-            "high" => Ok(Severity::High),
-            "critical" => Ok(Severity::Critical),
-            _ => Err(format!(
-                "unknown severity `{s}` (expected critical, high, medium or low)"
-            )),
-        }
-    }
-}
+pub use crate::model::{Level, Severity};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Area {
@@ -171,6 +107,12 @@ impl Docs {
                 .unwrap_or_default()
                 .to_string()
         })
+    }
+}
+
+impl crate::model::RuleDocs for Docs {
+    fn markdown(&self) -> &str {
+        self.as_str()
     }
 }
 

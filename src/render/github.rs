@@ -4,8 +4,8 @@ use std::io::{self, Write};
 
 use super::text::printable;
 use super::{Context, count_phrase};
-use crate::finding::Finding;
-use crate::policy::{Level, Severity};
+use crate::model::Finding;
+use crate::model::{Level, Severity};
 
 fn escape_data(s: &str) -> String {
     s.replace('%', "%25")
@@ -48,7 +48,7 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
                 f.span.start.col, f.span.end.line, f.span.end.col
             ));
         }
-        let title = format!("{} {}", f.id, printable(&ctx.policy(f.rule).name));
+        let title = format!("{} {}", f.id, printable(ctx.rule(f.rule).name));
         writeln!(
             w,
             "::{cmd} {props},title={}::{}",
@@ -96,7 +96,7 @@ fn cell(s: &str) -> String {
 /// The Markdown appended to `$GITHUB_STEP_SUMMARY`: the counts by severity and by policy,
 /// then the findings worst first while they fit in `STEP_SUMMARY_BUDGET`, then how many
 /// more there are and where to find them.
-pub fn step_summary(ctx: &Context<'_>) -> String {
+pub(super) fn step_summary(ctx: &Context<'_>) -> String {
     step_summary_within(ctx, STEP_SUMMARY_BUDGET)
 }
 
@@ -129,7 +129,7 @@ fn step_summary_within(ctx: &Context<'_>, budget: usize) -> String {
         s.push_str(&format!(
             "| {sev} | {} | {} | {n} |\n",
             cell(id),
-            cell(&ctx.policy(rule).name)
+            cell(ctx.rule(rule).name)
         ));
     }
 

@@ -12,10 +12,10 @@ use miette::{
 
 use super::text::{frame_text, printable};
 use super::{Context, count_phrase};
-use crate::engine::FileKind;
-use crate::finding::Finding;
-use crate::policy::Level;
-use crate::source::LineIndex;
+use crate::model::FileKind;
+use crate::model::Finding;
+use crate::model::Level;
+use crate::model::LineIndex;
 
 /// Lines of context shown around the offending node.
 const CONTEXT: usize = 2;
@@ -39,11 +39,11 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
                 .or_insert_with(|| LineIndex::new(text));
             Window::around(f, text, idx)
         });
-        let policy = ctx.policy(f.rule);
+        let policy = ctx.rule(f.rule);
         let diag = FindingDiagnostic {
             finding: f,
             code: format!("{} {}", f.id, policy.name),
-            help: frame_text(&help_text(f, &policy.help)).into_owned(),
+            help: frame_text(&help_text(f, policy.help)).into_owned(),
             window,
         };
         let mut out = String::new();

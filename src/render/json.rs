@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use super::Context;
-use crate::finding::{Finding, RelatedLocation};
+use crate::model::{Finding, RelatedLocation};
 use crate::model::{Pos, Span};
 
 #[derive(Serialize)]
@@ -116,7 +116,7 @@ fn finding<'a>(ctx: &'a Context<'_>, f: &'a Finding) -> FindingOut<'a> {
         fingerprint: &f.fingerprint,
         id: &f.id,
         message: &f.message,
-        name: &ctx.policy(f.rule).name,
+        name: ctx.rule(f.rule).name,
         node_path: &f.node_path,
         path: &f.path,
         related: f.related.iter().map(related).collect(),
@@ -133,7 +133,7 @@ fn finding<'a>(ctx: &'a Context<'_>, f: &'a Finding) -> FindingOut<'a> {
 pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
     let mut by_severity = BySeverity::default();
     for f in &ctx.result.findings {
-        use crate::policy::Severity::*;
+        use crate::model::Severity::*;
         *match f.severity {
             Critical => &mut by_severity.critical,
             High => &mut by_severity.high,

@@ -11,10 +11,7 @@ use text::printable;
 
 use std::io::{self, Write};
 
-use crate::engine::RunResult;
-use crate::policy::{Policy, PolicySet, Severity};
-
-pub use github::step_summary;
+use crate::model::{Finding, Report, RuleInfo, Severity};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
@@ -30,23 +27,52 @@ pub enum OutputFormat {
     Github,
 }
 
-/// Everything a renderer may look at.
-pub struct Context<'a> {
-    pub result: &'a RunResult,
-    pub set: &'a PolicySet,
+/// How to render, beside what: nothing here comes from the linter.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderOptions<'a> {
+    /// ANSI colours (human format on a terminal).
     pub color: bool,
+    /// The tool version outputs name.
     pub version: &'a str,
     /// `--quiet`: findings only, no summary lines.
     pub quiet: bool,
 }
 
-impl Context<'_> {
-    pub fn policy(&self, rule: usize) -> &Policy {
-        &self.set.policies[rule]
+/// What every renderer sees: the report, the rule table (indexed like `Finding::rule`) and
+/// the options.
+struct Context<'a> {
+    result: &'a Report,
+    rules: &'a [RuleInfo<'a>],
+    color: bool,
+    version: &'a str,
+    quiet: bool,
+}
+
+impl<'a> Context<'a> {
+    fn new(report: &'a Report, rules: &'a [RuleInfo<'a>], opts: &RenderOptions<'a>) -> Self {
+        Context {
+            result: report,
+            rules,
+            color: opts.color,
+            version: opts.version,
+            quiet: opts.quiet,
+        }
+    }
+
+    fn rule(&self, rule: usize) -> &RuleInfo<'a> {
+        &self.rules[rule]
     }
 }
 
-pub fn render(format: OutputFormat, ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
+/// Renders `report` in `format`: a pure function of the report, the rule table and the options.
+pub fn render(
+    format: OutputFormat,
+    report: &Report,
+    rules: &[RuleInfo<'_>],
+    opts: &RenderOptions<'_>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let ctx = &Context::new(report, rules, opts);
     match format {
         OutputFormat::Human => human::render(ctx, w),
         OutputFormat::Concise => concise::render(ctx, w),
@@ -63,7 +89,7 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// What the findings do not show: checks undecided until deployment, and ARM resources that
 /// the parameters evaluated do not deploy. One sentence each (with an id for SARIF), only
 /// when there are any.
-pub fn run_notes(result: &RunResult) -> Vec<(&'static str, String)> {
+pub fn run_notes(result: &Report) -> Vec<(&'static str, String)> {
     let mut notes = Vec::new();
     let checks = result.undecided_checks() as usize;
     if checks > 0 {
@@ -103,7 +129,7 @@ pub fn run_notes(result: &RunResult) -> Vec<(&'static str, String)> {
 }
 
 /// "3 findings (1 critical, 2 high)".
-pub fn count_phrase(findings: &[crate::finding::Finding]) -> String {
+pub fn count_phrase(findings: &[Finding]) -> String {
     let n = findings.len();
     let mut by = Vec::new();
     for s in Severity::ALL {
@@ -120,14 +146,31 @@ pub fn count_phrase(findings: &[crate::finding::Finding]) -> String {
     }
 }
 
+/// The GitHub job summary (Markdown for `$GITHUB_STEP_SUMMARY`), within GitHub's size limit.
+pub fn step_summary(report: &Report, rules: &[RuleInfo<'_>]) -> String {
+    github::step_summary(&Context::new(report, rules, &RenderOptions::plain()))
+}
+
+impl RenderOptions<'_> {
+    /// No colour, no version, everything shown.
+    pub const fn plain() -> Self {
+        RenderOptions {
+            color: false,
+            version: "",
+            quiet: false,
+        }
+    }
+}
+
 /// Per-rule statistics table (`--statistics`).
-pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
+pub fn statistics(report: &Report, rules: &[RuleInfo<'_>], w: &mut dyn Write) -> io::Result<()> {
+    let ctx = &Context::new(report, rules, &RenderOptions::plain());
     writeln!(
         w,
         "{:>6}  {:>7}  {:<8}  {:<9}  name",
         "count", "unknown", "id", "severity"
     )?;
-    for (i, p) in ctx.set.policies.iter().enumerate() {
+    for (i, p) in ctx.rules.iter().enumerate() {
         let count = ctx.result.findings.iter().filter(|f| f.rule == i).count();
         let unknown = ctx.result.stats.get(i).map_or(0, |s| s.unknown);
         if count == 0 && unknown == 0 {
@@ -137,7 +180,7 @@ pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             w,
             "{count:>6}  {unknown:>7}  {:<8}  {:<9}  {}",
             p.id,
-            ctx.set.severity[i].as_str(),
+            p.severity.as_str(),
             p.name
         )?;
     }
@@ -147,11 +190,7 @@ pub fn statistics(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             "\nUndecided until deployment (policies whose checks on the resource could not be decided):"
         )?;
         for u in &ctx.result.undecided {
-            let ids: Vec<&str> = u
-                .policies
-                .iter()
-                .map(|&i| &*ctx.set.policies[i].id)
-                .collect();
+            let ids: Vec<&str> = u.policies.iter().map(|&i| ctx.rules[i].id).collect();
             writeln!(
                 w,
                 "  {}:{}:{}: {}: {}",

@@ -5,9 +5,7 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::Context;
-use crate::finding::Finding;
-use crate::model::Span;
-use crate::policy::{Level, Severity};
+use crate::model::{Finding, Level, Severity, Span};
 
 pub const HOMEPAGE: &str = "https://github.com/akslint/akslint";
 
@@ -136,19 +134,16 @@ fn result(f: &Finding, rule_index: usize) -> Value {
 }
 
 pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
-    let mut rule_index = vec![usize::MAX; ctx.set.policies.len()];
+    let mut rule_index = vec![usize::MAX; ctx.rules.len()];
     let mut rules = Vec::new();
-    for (i, p) in ctx.set.policies.iter().enumerate() {
-        if !ctx.set.enabled[i] {
+    for (i, p) in ctx.rules.iter().enumerate() {
+        if !p.enabled {
             continue;
         }
         rule_index[i] = rules.len();
-        let sev = ctx.set.severity[i];
-        let help_md = if p.docs.is_empty() {
-            p.help.clone()
-        } else {
-            p.docs.to_string()
-        };
+        let sev = p.severity;
+        let docs = p.docs.markdown();
+        let help_md = if docs.is_empty() { p.help } else { docs };
         rules.push(json!({
             "id": p.id,
             "name": p.name,
@@ -158,7 +153,7 @@ pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
             "helpUri": format!("{HOMEPAGE}/blob/main/docs/rules.md#{}", p.id.to_ascii_lowercase()),
             "defaultConfiguration": {"level": level(sev)},
             "properties": {
-                "tags": [p.area.as_str(), "security"],
+                "tags": [p.area, "security"],
                 "security-severity": security_severity(sev),
                 "precision": "high",
             },

@@ -3,13 +3,13 @@
 pub mod blocks;
 pub mod detect;
 pub mod json;
-pub mod lines;
+
 pub mod scalar;
 pub mod yaml;
 
 use std::collections::{HashMap, HashSet};
 
-pub use lines::LineIndex;
+pub use crate::model::LineIndex;
 
 use crate::model::{Entry, Span};
 

@@ -1,4 +1,4 @@
-use crate::model::Pos;
+use super::Pos;
 
 /// Maps byte offsets to line/column positions and back.
 #[derive(Clone, Debug)]

@@ -1,9 +1,11 @@
-//! Findings, as every renderer receives them.
+//! The report: what a run found, as every renderer receives it (the boundary between the
+//! linter and its outputs; renderers see nothing else but the rule table).
 
 use std::sync::Arc;
 
-use crate::model::{ResourceId, Span};
-use crate::policy::Severity;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Pos, Resource, ResourceId, Severity, Span};
 
 /// Another place that helps explain a finding (the Helm template, the related resource).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -115,5 +117,93 @@ impl PolicyStats {
         self.failed += o.failed;
         self.unknown += o.unknown;
         self.undecided += o.undecided;
+    }
+}
+
+/// What kind of input a file turned out to be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    Kubernetes,
+    Helm,
+    /// An ARM template (compiled Bicep).
+    Arm,
+    /// A Terraform plan (`terraform show -json`).
+    Terraform,
+    /// Not an input akslint reads (a values file, package.json, ...).
+    NotInput,
+    /// Could not be read or parsed.
+    Broken,
+}
+
+#[derive(Clone, Debug)]
+pub struct FileSummary {
+    pub path: Arc<str>,
+    pub kind: FileKind,
+    pub resources: usize,
+    pub explicit: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    /// Indexed like `PolicySet::policies`.
+    pub stats: Vec<PolicyStats>,
+    pub files: Vec<FileSummary>,
+    /// Text of every file a finding points into (for code frames).
+    pub sources: BTreeMap<Arc<str>, Arc<str>>,
+    pub bytes: u64,
+    /// ARM functions met that the evaluator does not implement (their values were unknown).
+    pub unknown_functions: BTreeSet<String>,
+    /// With `Options::collect`: every resource, in input order.
+    pub resources: Vec<Resource>,
+    /// Findings silenced by a suppression (each carries it), sorted.
+    pub suppressed: Vec<Finding>,
+    /// Resources with checks undecided until deployment, in file and position order.
+    pub undecided: Vec<Undecided>,
+    /// ARM resources whose `condition` is false with the parameters evaluated, sorted.
+    pub not_deployed: Vec<NotDeployed>,
+    /// Resources of the inputs that are not linted, and why; sorted.
+    pub not_linted: Vec<NotLinted>,
+    /// Notes for stderr on how inputs were read: each message once, with the files it is about.
+    pub notes: BTreeMap<String, Vec<Arc<str>>>,
+}
+
+/// An ARM resource not deployed with the parameters it was evaluated with (`condition` false).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NotDeployed {
+    pub path: Arc<str>,
+    /// The `condition` value.
+    pub at: Pos,
+    /// Type and name.
+    pub resource: String,
+    /// The parameters file (none: the template's defaults).
+    pub parameters: Option<Arc<str>>,
+}
+
+/// A resource of an input that akslint cannot lint (an `azapi_update_resource` whose target is
+/// not in the plan).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct NotLinted {
+    pub path: Arc<str>,
+    pub at: Pos,
+    pub resource: String,
+    pub why: &'static str,
+}
+
+/// A resource whose checks could not be decided because values are known only at deployment.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Undecided {
+    pub path: Arc<str>,
+    pub at: Pos,
+    /// Kind and name (`azurerm_kubernetes_cluster module.aks.azurerm_kubernetes_cluster.this`).
+    pub resource: String,
+    /// Indexes into `PolicySet::policies`, sorted.
+    pub policies: Vec<usize>,
+}
+
+impl Report {
+    /// Undecided checks (deployment values), summed over the policies.
+    pub fn undecided_checks(&self) -> u64 {
+        self.stats.iter().map(|s| s.undecided).sum()
     }
 }
