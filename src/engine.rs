@@ -7,12 +7,12 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::adapt::helm::{SourceMap, TemplateFiles, template_line};
+use crate::adapt::helm::{SourceMap, TemplateFiles};
+use crate::adapt::locate::{self, Place, Sources};
 use crate::adapt::{arm, kubernetes, secrets, tfplan};
 use crate::discover::{Input, Origin};
 use crate::model::{
-    ArmOrigin, FileKind, FileSummary, Node, NotDeployed, NotLinted, Pos, Report, Resource, Span,
-    Undecided,
+    FileKind, FileSummary, Node, NotDeployed, NotLinted, Pos, Report, Resource, Span, Undecided,
 };
 use crate::model::{Finding, PolicyStats, RelatedLocation, fingerprint};
 use crate::policy::compile::PolicySet;
@@ -1170,174 +1170,67 @@ fn to_finding(
     templates: Option<&TemplateFiles>,
 ) -> Finding {
     let policy = &set.policies[raw.check.0];
-    let path = path.clone();
-    let resource_file = Some(path.clone());
-    let mut related = Vec::new();
-    // A Helm finding lands on the chart template's line when the template is on disk.
-    let mut in_template = None;
-    if let Some(t) = &res.helm_source {
-        let found = templates
-            .and_then(|ts| ts.get(t))
-            .and_then(|(shown, text)| {
-                template_line(text, &path_keys(&raw)).map(|span| (shown.clone(), span))
-            });
-        match found {
-            Some(at) => {
-                related.push(RelatedLocation {
-                    path: path.clone(),
-                    span: Some(raw.span),
-                    message: "rendered here".into(),
-                    in_repository: true,
-                });
-                in_template = Some(at);
-            }
-            None => related.push(RelatedLocation {
-                path: t.as_ref().into(),
-                span: None,
-                message: "rendered from this Helm template".into(),
-                in_repository: false,
-            }),
-        }
-    }
-    if let Some((file, span, message)) = raw.related_file.clone() {
-        let rpath = all_paths.get(file).cloned().unwrap_or_else(|| path.clone());
-        related.push(RelatedLocation {
-            path: rpath,
+    let relation = raw
+        .related_file
+        .clone()
+        .map(|(file, span, message)| RelatedLocation {
+            path: all_paths.get(file).cloned().unwrap_or_else(|| path.clone()),
             span: Some(span),
             message,
             in_repository: true,
         });
-    }
+    let located = locate::locate(
+        res,
+        Place {
+            file: path,
+            span: raw.span,
+            keys: &raw.keys,
+            relation,
+        },
+        Sources { templates },
+    );
     let ns = res.namespace().unwrap_or("");
     let name = res.name().unwrap_or("");
     let check = set.check(raw.check);
-    let dedupe_key = match check.report {
+    let mut dedupe_key = match check.report {
         ReportMode::Each => None,
         ReportMode::OncePerNamespace => Some(format!("{}#{}#{ns}", policy.id, raw.check.1)),
         ReportMode::OncePerResource => {
             Some(format!("{}#{}#{path}#{}", policy.id, raw.check.1, res.id))
         }
     };
-    let mut fingerprint_extra = String::new();
-    let (path, dedupe_key) = match &res.arm {
-        Some(arm) => {
-            let (primary, extra) = arm_locations(arm, res, &raw, &path);
-            related.extend(extra);
-            if let Some(p) = &arm.parameters {
-                fingerprint_extra = p.to_string();
-            }
-            // Evaluations with different parameters files often agree: say it once.
-            let key = dedupe_key.or_else(|| {
-                Some(format!(
-                    "{}#{primary}#{:?}#{}",
-                    policy.id, raw.span.start, raw.message
-                ))
-            });
-            (primary, key)
-        }
-        None => (path, dedupe_key),
-    };
-    if let Some(src) = res.tf.as_ref().and_then(|t| t.source.as_ref()) {
-        related.push(RelatedLocation {
-            path: src.path.clone(),
-            span: Some(tfplan::source::attribute_span(src, &path_keys(&raw))),
-            message: format!("`{}` in the Terraform source", res.name().unwrap_or("")),
-            in_repository: true,
-        });
+    if located.once_per_place && dedupe_key.is_none() {
+        dedupe_key = Some(format!(
+            "{}#{}#{:?}#{}",
+            policy.id, located.identity_path, raw.span.start, raw.message
+        ));
     }
     // Identity, not location: the rendered file even when the finding lands in a template.
     let fingerprint = fingerprint(&[
         &policy.id,
-        &path,
+        &located.identity_path,
         res.kind(),
         ns,
         name,
         &raw.stable_path,
-        &fingerprint_extra,
+        located.variant.as_deref().unwrap_or(""),
     ]);
-    let (path, span, also_at) = match in_template {
-        Some((tpath, tspan)) => (tpath, tspan, Some((path, raw.span))),
-        None => (path, raw.span.in_source(0), None),
-    };
     Finding {
         id: policy.id.as_str().into(),
         rule: raw.check.0,
         severity: set.severity[raw.check.0],
         fingerprint,
         message: raw.message,
-        path,
-        span,
-        also_at,
+        path: located.path,
+        span: located.span,
+        also_at: located.also_at,
         resource: Some(res.id.clone()),
         node_path: raw.node_path,
-        related,
+        related: located.related,
         dedupe_key,
-        resource_file,
+        resource_file: Some(path.clone()),
         suppression: None,
     }
-}
-
-/// The keys of a finding's path within its resource (`spec.containers[name=a].image` →
-/// spec, containers, image), to find it in a source the resource came from.
-fn path_keys(raw: &RawFinding) -> Vec<&str> {
-    raw.keys.iter().map(String::as_str).collect()
-}
-
-/// The file an ARM finding is in (a parameters file when its value came from there), and the
-/// related locations that explain it: the resource's declaration, the parameters file used,
-/// the Bicep declaration.
-fn arm_locations(
-    arm: &ArmOrigin,
-    res: &Resource,
-    raw: &RawFinding,
-    template: &Arc<str>,
-) -> (Arc<str>, Vec<RelatedLocation>) {
-    let mut related = Vec::new();
-    let primary = match raw.span.src {
-        0 => template.clone(),
-        n => arm
-            .sources
-            .get(usize::from(n) - 1)
-            .cloned()
-            .unwrap_or_else(|| template.clone()),
-    };
-    let inside = raw.span.src == 0
-        && res.root.span.start <= raw.span.start
-        && raw.span.end <= res.root.span.end;
-    let what = match &arm.symbol {
-        Some(s) => format!("resource `{s}` ({})", res.kind()),
-        None => format!("{} `{}`", res.kind(), res.name().unwrap_or("")),
-    };
-    if !inside {
-        related.push(RelatedLocation {
-            path: template.clone(),
-            span: Some(arm.declared),
-            message: format!("{what} is declared here"),
-            in_repository: true,
-        });
-    }
-    if let Some(p) = &arm.parameters
-        && raw.span.src == 0
-    {
-        related.push(RelatedLocation {
-            path: p.clone(),
-            span: None,
-            message: "evaluated with the values of this parameters file".into(),
-            in_repository: true,
-        });
-    }
-    if let Some(b) = &arm.bicep
-        && let Some(line) = arm::bicep::declaration_line(b, arm.symbol.as_deref(), res.kind())
-    {
-        let keys = path_keys(raw);
-        related.push(RelatedLocation {
-            path: b.path.clone(),
-            span: Some(arm::bicep::property_span(b, line, &keys)),
-            message: format!("{what} in the Bicep source"),
-            in_repository: true,
-        });
-    }
-    (primary, related)
 }
 
 #[cfg(test)]

@@ -3,5 +3,6 @@
 pub mod arm;
 pub mod helm;
 pub mod kubernetes;
+pub mod locate;
 pub mod secrets;
 pub mod tfplan;
