@@ -5,6 +5,9 @@ mod github;
 mod human;
 mod json;
 mod sarif;
+
+/// A path as a SARIF relative URI reference (percent-encoded).
+pub use sarif::uri as sarif_uri;
 pub mod text;
 
 use text::printable;
