@@ -350,6 +350,50 @@ spec:
         )
     };
     assert!(found(&check(dir.path())).is_empty());
+    // Hidden, not lost: SARIF carries them as suppressed (code scanning shows them dismissed)
+    // and --show-suppressed shows them marked, like every other suppression channel.
+    let sarif = run_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-config",
+            "--select",
+            "POD001",
+            "--baseline",
+            "baseline.json",
+            "--format",
+            "sarif",
+            "pods.yaml",
+        ],
+    );
+    let log: Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let results = log["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{sarif:?}");
+    for r in results {
+        assert_eq!(
+            r["suppressions"][0]["justification"], "in the baseline baseline.json",
+            "{r}"
+        );
+        assert_eq!(r["suppressions"][0]["kind"], "external", "{r}");
+    }
+    let shown = json(
+        dir.path(),
+        &[
+            "--select",
+            "POD001",
+            "--baseline",
+            "baseline.json",
+            "--show-suppressed",
+            "pods.yaml",
+        ],
+    );
+    assert_eq!(found(&shown).len(), 2, "{shown:?}");
+    assert!(
+        shown
+            .stdout
+            .contains("[suppressed: in the baseline baseline.json]"),
+        "{shown:?}"
+    );
 
     // Lines move (a comment and a new object first): still known.
     let moved = format!(

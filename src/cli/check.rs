@@ -5,13 +5,15 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use miette::{IntoDiagnostic, Result, WrapErr};
 
-use super::{FailOn, baseline};
-use akslint::config::{self, Config, Overrides};
+use super::FailOn;
+use akslint::config::{self, Config};
 use akslint::discover::{self, DiscoverOptions};
+use akslint::engine::setup::{self, Overrides};
 use akslint::engine::{self, InputFormat, Options};
 use akslint::model::FileKind;
 use akslint::policy::Severity;
 use akslint::render::{self, OutputFormat, RenderOptions};
+use akslint::suppress::baseline;
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum InputFormatArg {
@@ -129,14 +131,17 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             .collect();
         settings.insert(name.trim().to_string(), values);
     }
-    let prepared = config.prepare(&Overrides {
-        select: args.select.clone(),
-        ignore: args.ignore.clone(),
-        policies: args.policies.clone(),
-        settings,
-        arm_parameters: args.arm_parameters.clone(),
-        tf_root: args.tf_root.clone(),
-    })?;
+    let prepared = setup::prepare(
+        &config,
+        &Overrides {
+            select: args.select.clone(),
+            ignore: args.ignore.clone(),
+            policies: args.policies.clone(),
+            settings,
+            arm_parameters: args.arm_parameters.clone(),
+            tf_root: args.tf_root.clone(),
+        },
+    )?;
     let set = prepared.set;
     let discover_opts = DiscoverOptions {
         no_ignore: args.no_ignore,
@@ -147,9 +152,16 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     };
     let inputs =
         discover::discover(&args.paths, &discover_opts, super::read_stdin).into_diagnostic()?;
+    let mut suppress = prepared.opts.suppress.clone();
+    suppress.show_suppressed = args.show_suppressed && args.write_baseline.is_none();
+    if let Some(path) = &args.baseline {
+        let known = baseline::read(path).map_err(|e| miette::miette!("{e}"))?;
+        suppress.baseline = Some((known, path.display().to_string()));
+    }
     let opts = Options {
         input_format,
         helm_chart: args.helm_chart.clone(),
+        suppress,
         // Only the human format quotes the files.
         drop_sources: args.format != OutputFormat::Human,
         ..prepared.opts
@@ -161,11 +173,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let hook = std::panic::take_hook();
     // A panic inside one file becomes an AKL004 finding; keep the default noise off stderr.
     std::panic::set_hook(Box::new(|_| {}));
-    let mut result = pool.install(|| engine::run(&inputs, &set, &opts));
+    let result = pool.install(|| engine::run(&inputs, &set, &opts));
     std::panic::set_hook(hook);
-    config
-        .apply_per_file_ignores(&mut result, &set)
-        .map_err(|e| miette::miette!(help = "`akslint rules` lists the policy ids", "{e}"))?;
     if let Some(path) = &args.write_baseline {
         let n = result.findings.len();
         write_atomic(path, &baseline::write(&result.findings))?;
@@ -179,10 +188,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         return Ok(0);
     }
     if let Some(path) = &args.baseline {
-        let known = baseline::read(path).map_err(|e| miette::miette!("{e}"))?;
-        let before = result.findings.len();
-        result.findings.retain(|f| !known.contains(f));
-        let hidden = before - result.findings.len();
+        let hidden = result.baseline_hidden;
         if hidden > 0 && !args.quiet {
             eprintln!(
                 "akslint: {hidden} finding{} hidden by the baseline {}",
@@ -191,18 +197,6 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             );
         }
     }
-    if args.show_suppressed {
-        for mut f in std::mem::take(&mut result.suppressed) {
-            if let Some(s) = &f.suppression {
-                f.message = format!("{} [suppressed: {}]", f.message, s.justification);
-            }
-            result.findings.push(f);
-        }
-        result
-            .findings
-            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    }
-
     if !args.quiet {
         let mut err = io::stderr().lock();
         for (note, files) in &result.notes {

@@ -1,7 +1,6 @@
 //! The command line: clap definitions and the exit-status contract (0 clean, 1 findings,
 //! 2 usage/config/policy/internal error).
 
-mod baseline;
 mod check;
 mod lsp;
 mod policy_cmd;

@@ -7,8 +7,9 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use akslint::config::{self, Config, Overrides};
+use akslint::config::{self, Config};
 use akslint::discover::{self, DiscoverOptions, Input, Origin};
+use akslint::engine::setup::{self, Overrides};
 use akslint::engine::{self, Options};
 use akslint::model::Report;
 use akslint::policy::PolicySet;
@@ -52,8 +53,6 @@ pub struct LintConfig {
     pub set: Arc<PolicySet>,
     pub opts: Options,
     pub discover: DiscoverOptions,
-    /// The workspace's `.akslint.yaml` (empty when there is none): per-file ignores.
-    pub file: Arc<Config>,
     /// Bytes of workspace files a lint may read besides the open documents.
     pub budget: u64,
 }
@@ -85,12 +84,14 @@ pub fn load_config(root: Option<&Path>, settings: &Settings) -> Result<LintConfi
         Some(p) => config::load(&p).map_err(|e| format!("{e}"))?,
         None => Config::default(),
     };
-    let prepared = file
-        .prepare(&Overrides {
+    let prepared = setup::prepare(
+        &file,
+        &Overrides {
             policies: dirs,
             ..Default::default()
-        })
-        .map_err(|e| format!("{e}"))?;
+        },
+    )
+    .map_err(|e| format!("{e}"))?;
     Ok(LintConfig {
         set: Arc::new(prepared.set),
         opts: prepared.opts,
@@ -99,7 +100,6 @@ pub fn load_config(root: Option<&Path>, settings: &Settings) -> Result<LintConfi
             config_dir: file.root.clone(),
             ..Default::default()
         },
-        file: Arc::new(file),
         budget: settings.workspace_max_mb.saturating_mul(1024 * 1024),
     })
 }
@@ -246,15 +246,7 @@ impl Workspace {
                     },
                 }),
         );
-        let run = || {
-            let mut result = engine::run(&inputs, &self.config.set, &self.config.opts);
-            // A bad glob or id there is reported by `akslint check`; here it ignores nothing.
-            let _ = self
-                .config
-                .file
-                .apply_per_file_ignores(&mut result, &self.config.set);
-            result
-        };
+        let run = || engine::run(&inputs, &self.config.set, &self.config.opts);
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(run)).ok()
     }
 }

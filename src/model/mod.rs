@@ -4,6 +4,7 @@
 pub mod identity;
 mod lines;
 mod node;
+pub mod paths;
 pub mod report;
 mod resource;
 mod rule;
@@ -13,8 +14,8 @@ mod span;
 pub use lines::LineIndex;
 pub use node::{Entry, Node, Value};
 pub use report::{
-    FileKind, FileSummary, Finding, NotDeployed, NotLinted, PolicyStats, RelatedLocation, Report,
-    Suppression, SuppressionKind, Undecided, fingerprint,
+    FileKind, FileSummary, Finding, LinterCode, NotDeployed, NotLinted, PolicyStats,
+    RelatedLocation, Report, Suppression, SuppressionKind, Undecided, fingerprint,
 };
 pub use resource::{ArmOrigin, BicepSource, Format, Resource, ResourceId, TfOrigin, TfSource};
 pub use rule::{RuleDocs, RuleInfo};

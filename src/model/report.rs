@@ -156,6 +156,8 @@ pub struct Report {
     pub unknown_functions: BTreeSet<String>,
     /// With `Options::collect`: every resource, in input order.
     pub resources: Vec<Resource>,
+    /// Findings the baseline (`--baseline`) marked as accepted (they are among `suppressed`).
+    pub baseline_hidden: usize,
     /// Findings silenced by a suppression (each carries it), sorted.
     pub suppressed: Vec<Finding>,
     /// Resources with checks undecided until deployment, in file and position order.
@@ -205,5 +207,53 @@ impl Report {
     /// Undecided checks (deployment values), summed over the policies.
     pub fn undecided_checks(&self) -> u64 {
         self.stats.iter().map(|s| s.undecided).sum()
+    }
+}
+
+/// The linter's own findings: problems with the input or the run rather than with what it
+/// describes. Each is a policy of the `linter` area, so it can be selected, ignored and
+/// re-ranked like any other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum LinterCode {
+    /// AKL001: the input cannot be read or parsed (or says something its format rejects).
+    ParseError,
+    /// AKL002: a suppression comment or setting is malformed, expired or unused.
+    SuppressionProblem,
+    /// AKL003: the input exceeds a limit (size, nesting, aliases, evaluation budget).
+    InputLimitExceeded,
+    /// AKL004: akslint failed on this input (a bug); the run goes on.
+    InternalError,
+}
+
+impl LinterCode {
+    pub const fn id(self) -> &'static str {
+        match self {
+            LinterCode::ParseError => "AKL001",
+            LinterCode::SuppressionProblem => "AKL002",
+            LinterCode::InputLimitExceeded => "AKL003",
+            LinterCode::InternalError => "AKL004",
+        }
+    }
+
+    /// True for the findings that mean part of the file was not read into values.
+    pub fn leaves_text_unparsed(self) -> bool {
+        matches!(
+            self,
+            LinterCode::ParseError | LinterCode::InputLimitExceeded
+        )
+    }
+}
+
+impl Finding {
+    /// Which linter finding this is, if it is one.
+    pub fn linter_code(&self) -> Option<LinterCode> {
+        [
+            LinterCode::ParseError,
+            LinterCode::SuppressionProblem,
+            LinterCode::InputLimitExceeded,
+            LinterCode::InternalError,
+        ]
+        .into_iter()
+        .find(|c| *self.id == *c.id())
     }
 }

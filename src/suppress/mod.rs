@@ -2,14 +2,19 @@
 //! silence findings with a reason; a suppression that is wrong (no reason, expired, unknown
 //! id, silencing nothing) is itself a finding (AKL002).
 
+pub mod baseline;
+mod stage;
+
+pub use stage::{PerFileIgnores, Stage};
+
 use std::sync::{Arc, LazyLock};
 
 use globset::{Glob, GlobMatcher};
 use regex::Regex;
 
-use crate::model::{Finding, Suppression, SuppressionKind, fingerprint};
+use crate::model::RuleInfo;
+use crate::model::{Finding, LinterCode, Suppression, SuppressionKind, fingerprint};
 use crate::model::{Node, Pos, Resource, ResourceId, Span};
-use crate::policy::compile::PolicySet;
 
 /// Where a suppression applies.
 #[derive(Clone, Debug)]
@@ -232,10 +237,10 @@ impl Suppress {
 
 /// Marks the findings each suppression covers (moving them to the returned list) and adds
 /// AKL002 findings for suppressions that are wrong. `today` is `YYYY-MM-DD`.
-pub fn apply(
+pub(crate) fn apply(
     findings: &mut Vec<Finding>,
     suppressions: &[Suppress],
-    set: &PolicySet,
+    rules: &[RuleInfo<'_>],
     today: &str,
 ) -> Vec<Finding> {
     // The same suppression can be collected more than once (an ARM resource evaluated with
@@ -274,15 +279,15 @@ pub fn apply(
         if !reported.insert((&*s.path, s.span)) {
             continue;
         }
-        for problem in problems(s, used.contains(&(&*s.path, s.span)), set, today) {
-            push_akl002(set, s, problem, &mut kept);
+        for problem in problems(s, used.contains(&(&*s.path, s.span)), rules, today) {
+            push_akl002(rules, s, problem, &mut kept);
         }
     }
     *findings = kept;
     suppressed
 }
 
-fn problems(s: &Suppress, used: bool, set: &PolicySet, today: &str) -> Vec<String> {
+fn problems(s: &Suppress, used: bool, rules: &[RuleInfo<'_>], today: &str) -> Vec<String> {
     let mut out = Vec::new();
     if s.ids.is_empty() {
         out.push(format!("this {} names no policy id", s.what));
@@ -291,7 +296,7 @@ fn problems(s: &Suppress, used: bool, set: &PolicySet, today: &str) -> Vec<Strin
     let unknown: Vec<&str> = s
         .ids
         .iter()
-        .filter(|i| set.index_of(i).is_none())
+        .filter(|i| index_of(rules, i).is_none())
         .map(String::as_str)
         .collect();
     if !unknown.is_empty() {
@@ -324,7 +329,7 @@ fn problems(s: &Suppress, used: bool, set: &PolicySet, today: &str) -> Vec<Strin
     let all_enabled = s
         .ids
         .iter()
-        .all(|i| set.index_of(i).is_some_and(|r| set.enabled[r]));
+        .all(|i| index_of(rules, i).is_some_and(|r| rules[r].enabled));
     if !used && unknown.is_empty() && all_enabled && !s.expired(today) {
         out.push(format!(
             "this {} suppresses nothing: no {} finding where it applies",
@@ -345,19 +350,24 @@ fn is_date(s: &str) -> bool {
             .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit())
 }
 
-fn push_akl002(set: &PolicySet, s: &Suppress, message: String, out: &mut Vec<Finding>) {
-    let Some(rule) = set.index_of("AKL002") else {
+fn push_akl002(rules: &[RuleInfo<'_>], s: &Suppress, message: String, out: &mut Vec<Finding>) {
+    let Some(rule) = index_of(rules, LinterCode::SuppressionProblem.id()) else {
         return;
     };
-    if !set.enabled[rule] {
+    if !rules[rule].enabled {
         return;
     }
     let start = format!("{}:{}", s.span.start.line, s.span.start.col);
     out.push(Finding {
-        id: "AKL002".into(),
+        id: LinterCode::SuppressionProblem.id().into(),
         rule,
-        severity: set.severity[rule],
-        fingerprint: fingerprint(&["AKL002", &s.path, &s.ids.join(","), &message]),
+        severity: rules[rule].severity,
+        fingerprint: fingerprint(&[
+            LinterCode::SuppressionProblem.id(),
+            &s.path,
+            &s.ids.join(","),
+            &message,
+        ]),
         dedupe_key: Some(format!("AKL002#{}#{start}#{message}", s.path)),
         message,
         path: s.path.clone(),
@@ -389,6 +399,11 @@ pub fn today() -> String {
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = if m <= 2 { y + 1 } else { y };
     format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// The position of the rule `id` in the run's rule table.
+fn index_of(rules: &[RuleInfo<'_>], id: &str) -> Option<usize> {
+    rules.iter().position(|r| r.id == id)
 }
 
 #[cfg(test)]

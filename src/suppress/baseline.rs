@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use akslint::model::Finding;
+use crate::model::Finding;
 
 /// Sorted, stable JSON: one entry per finding (id, path, fingerprint, and the message for
 /// people reading the file).
@@ -28,6 +28,7 @@ pub fn write(findings: &[Finding]) -> Vec<u8> {
 }
 
 /// The (id, path, fingerprint) triples of a baseline file.
+#[derive(Clone, Debug)]
 pub struct Known(BTreeSet<(String, String, String)>);
 
 impl Known {
@@ -38,7 +39,7 @@ impl Known {
 }
 
 pub fn read(path: &Path) -> Result<Known, String> {
-    let text = akslint::confine::read_text(path)
+    let text = crate::confine::read_text(path)
         .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
     let doc: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| format!("baseline {} is not JSON: {e}", path.display()))?;
