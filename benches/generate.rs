@@ -30,6 +30,7 @@
 //! `0.0.0.0/0`, admin user on the registry, Owner role assignments, node public IPs, ...), so
 //! policies fire sometimes. One summary line per corpus: files, total bytes, largest file.
 //! MB = 10^6 bytes.
+#![allow(clippy::print_stdout)] // reports its measurements / notes on stdout
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -2168,7 +2169,7 @@ impl PlanGen {
         if posture == 0 || self.r.chance(0.4) {
             registry.resources.push(self.private_endpoint(
                 &s,
-                acr_id.clone(),
+                acr_id,
                 "azurerm_container_registry.this",
                 "registry",
             ));

@@ -24,6 +24,7 @@
 //! above a few percent the figures are noisy (steal by other VMs on the host is not seen).
 //!
 //! MB = 10^6 bytes.
+#![allow(clippy::print_stdout)] // reports its measurements / notes on stdout
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

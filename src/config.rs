@@ -8,11 +8,10 @@ use std::sync::Arc;
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde_json::json;
 
+use crate::model::Severity;
 use crate::model::{Node, Span, Value};
-use crate::policy::Severity;
 use crate::source::scalar::Schema;
 use crate::source::{Limits, LineIndex, strip_bom, yaml};
-use crate::suppress::{self, Suppress};
 
 pub const FILE_NAME: &str = ".akslint.yaml";
 
@@ -77,7 +76,21 @@ pub struct Config {
     pub arm_parameters: Vec<PathBuf>,
     pub tf_root: Option<PathBuf>,
     /// `ignore-resources` entries.
-    pub suppressions: Vec<Suppress>,
+    pub ignore_resources: Vec<IgnoreResource>,
+}
+
+/// One `ignore-resources` entry, as written (its glob already checked).
+#[derive(Clone, Debug)]
+pub struct IgnoreResource {
+    /// The configuration file, as shown.
+    pub origin: Arc<str>,
+    /// The entry's first line.
+    pub span: Span,
+    /// A glob of resource names or Terraform addresses.
+    pub resource: String,
+    pub ids: Vec<String>,
+    pub reason: Option<String>,
+    pub until: Option<String>,
 }
 
 const KEYS: &[&str] = &[
@@ -113,8 +126,8 @@ pub fn load(path: &Path) -> Result<Config, ConfigLoadError> {
         path: path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
     })?;
-    let shown = crate::discover::relative(path, Path::new("."));
-    let base = crate::discover::absolute(path.parent().unwrap_or(Path::new(".")));
+    let shown = crate::model::paths::relative(path, Path::new("."));
+    let base = crate::model::paths::absolute(path.parent().unwrap_or(Path::new(".")));
     let mut config = parse(&text, &shown, &base)?;
     confine_paths(&config, &shown, &base)?;
     config.root = Some(base);
@@ -137,7 +150,7 @@ fn confine_paths(config: &Config, shown: &str, base: &Path) -> Result<(), Config
             return Err(ConfigLoadError::Outside {
                 config: shown.to_string(),
                 key,
-                path: crate::discover::relative(p, base),
+                path: crate::model::paths::relative(p, base),
                 root,
             });
         }
@@ -302,7 +315,9 @@ pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Config, Box<Config
                     return Err(r.error(v.span, "`ignore-resources` takes a list", None));
                 };
                 for item in items {
-                    config.suppressions.push(ignore_entry(&r, item, origin)?);
+                    config
+                        .ignore_resources
+                        .push(ignore_entry(&r, item, origin)?);
                 }
             }
             other => {
@@ -318,7 +333,11 @@ pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Config, Box<Config
 }
 
 /// `{resource: GLOB, ids: [...], reason: "...", until: YYYY-MM-DD}`.
-fn ignore_entry(r: &Reader<'_>, item: &Node, origin: &str) -> Result<Suppress, Box<ConfigError>> {
+fn ignore_entry(
+    r: &Reader<'_>,
+    item: &Node,
+    origin: &str,
+) -> Result<IgnoreResource, Box<ConfigError>> {
     let entries = r.map(item, "ignore-resources entry")?;
     let mut resource = None;
     let mut ids = Vec::new();
@@ -354,8 +373,21 @@ fn ignore_entry(r: &Reader<'_>, item: &Node, origin: &str) -> Result<Suppress, B
         ));
     };
     let span = Span::new(item.head_span().start, item.head_span().end);
-    suppress::of_config(&origin.into(), span, &resource, ids, reason, until)
-        .map_err(|m| r.error(item.span, m, None))
+    if let Err(e) = globset::Glob::new(&resource) {
+        return Err(r.error(
+            item.span,
+            format!("invalid resource glob `{resource}`: {e}"),
+            None,
+        ));
+    }
+    Ok(IgnoreResource {
+        origin: origin.into(),
+        span,
+        resource,
+        ids,
+        reason,
+        until,
+    })
 }
 
 /// The JSON Schema of `.akslint.yaml` (`akslint config schema`).
@@ -418,8 +450,8 @@ mod tests {
         assert_eq!(c.policies, [PathBuf::from("/repo/pol")]);
         assert_eq!(c.arm_parameters, [PathBuf::from("/repo/p.json")]);
         assert_eq!(c.tf_root, Some(PathBuf::from("/repo/infra")));
-        assert_eq!(c.suppressions.len(), 1);
-        assert_eq!(c.suppressions[0].until.as_deref(), Some("2030-01-01"));
+        assert_eq!(c.ignore_resources.len(), 1);
+        assert_eq!(c.ignore_resources[0].until.as_deref(), Some("2030-01-01"));
     }
 
     #[test]

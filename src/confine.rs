@@ -41,7 +41,7 @@ impl ScanRoot {
     pub fn for_named(named: &Path, config_dir: Option<&Path>) -> ScanRoot {
         let abs = canonical_or_absolute(named);
         let top = if abs.is_dir() {
-            abs.clone()
+            abs
         } else {
             abs.parent().map_or_else(|| abs.clone(), Path::to_path_buf)
         };
@@ -91,7 +91,7 @@ impl ScanRoot {
 }
 
 fn canonical_or_absolute(p: &Path) -> PathBuf {
-    std::fs::canonicalize(p).unwrap_or_else(|_| crate::discover::absolute(p))
+    std::fs::canonicalize(p).unwrap_or_else(|_| crate::model::paths::absolute(p))
 }
 
 /// Reads at most `MAX_FILE_BYTES` of a regular file; anything else is refused before reading.
@@ -178,7 +178,7 @@ mod tests {
         ));
         assert!(matches!(
             read_bytes(Path::new("/")),
-            Err(ReadError::NotRegular) | Err(ReadError::Io(_))
+            Err(ReadError::NotRegular | ReadError::Io(_))
         ));
     }
 

@@ -332,7 +332,7 @@ fn walk_error(e: &ignore::Error) {
     }
     eprintln!(
         "akslint: warning: {}",
-        crate::render::text::printable(&walk_error_message(e))
+        crate::model::text::printable(&walk_error_message(e))
     );
 }
 

@@ -9,6 +9,7 @@ pub mod config;
 pub mod confine;
 pub mod discover;
 pub mod engine;
+pub mod harness;
 pub mod model;
 pub mod policy;
 pub mod render;

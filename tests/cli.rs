@@ -868,7 +868,7 @@ fn policy_schema_prints_json_schema() {
         .map(|e| e.to_string())
         .collect();
     assert!(errors.is_empty(), "{errors:?}");
-    let mut bad = good.clone();
+    let mut bad = good;
     bad["chekcs"] = serde_json::json!([]);
     assert!(!validator.is_valid(&bad));
 }

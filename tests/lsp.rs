@@ -1,6 +1,7 @@
 //! The language server, end to end: spawn `akslint lsp` and speak JSON-RPC to it over stdio
 //! with Content-Length framing, as an editor does. Every wait has a timeout, so a hang fails
 //! the test instead of blocking it.
+#![allow(clippy::print_stdout)] // reports its measurements / notes on stdout
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -611,7 +612,7 @@ fn latency() {
     let (_tmp, empty) = workspace();
     let runs = 11;
     let mut roots = vec![
-        ("empty workspace folder".to_string(), empty.clone()),
+        ("empty workspace folder".to_string(), empty),
         (
             "workspace folder examples/ (6 files)".into(),
             repo.join("examples"),

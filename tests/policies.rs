@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use akslint::policy::harness;
+use akslint::harness;
 use akslint::policy::{PolicySet, load};
 
 fn root() -> PathBuf {

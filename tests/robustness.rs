@@ -9,6 +9,7 @@
 //! tests/cli.rs; this file adds what they leave out. Every input is generated in a temporary
 //! directory. Runs that could hang go through `bounded`, which kills the binary and fails the
 //! test after `LIMIT`.
+#![allow(clippy::print_stdout)] // reports its measurements / notes on stdout
 
 mod common;
 

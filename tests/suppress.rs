@@ -90,7 +90,7 @@ spec:
     assert_eq!(akl, [10, 12, 13, 14], "{r:?}");
     assert!(!f.contains(&("POD001".into(), 11)), "{r:?}");
     assert!(f.contains(&("POD002".into(), 12)), "{r:?}");
-    let messages = r.stdout.clone();
+    let messages = r.stdout;
     assert!(messages.contains("has no reason"), "{messages}");
     assert!(messages.contains("expired on 2000-01-01"), "{messages}");
     assert!(messages.contains("unknown policy id POD999"), "{messages}");

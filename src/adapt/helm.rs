@@ -128,7 +128,7 @@ impl TemplateFiles {
                 .find(|(p, r)| r.has_file(p))
                 .and_then(|(p, r)| {
                     let text = r.read_to_string(&p).ok()?;
-                    Some((crate::discover::display_path(&p).into(), text.into()))
+                    Some((crate::model::paths::display_path(&p).into(), text.into()))
                 });
             files.insert(source.clone(), found);
         }

@@ -96,7 +96,7 @@ static LOOKS_SECRET: LazyLock<Regex> = LazyLock::new(|| {
 /// recognizes (cloud keys, tokens, high-entropy strings), a PEM private key, a connection
 /// string with a password, a URL with a password.
 fn looks_secret(s: &str) -> bool {
-    LOOKS_SECRET.is_match(s) || crate::policy::ops::looks_like_secret(s)
+    LOOKS_SECRET.is_match(s) || crate::model::secret::looks_like_secret(s)
 }
 
 fn maskable(n: &Node) -> bool {

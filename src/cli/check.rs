@@ -1,4 +1,4 @@
-use akslint::render::text::printable;
+use akslint::model::text::printable;
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,7 @@ use std::path::{Path, PathBuf};
 
 use miette::{IntoDiagnostic, Result};
 
-use akslint::policy::harness::{self, Expect};
+use akslint::harness::{self, Expect};
 use akslint::policy::{PolicySet, load};
 
 /// `akslint policy test [DIR]...`: the fixture harness for users' (and our own) policies.

@@ -9,7 +9,7 @@ use super::Options;
 use crate::config::{Config, FILE_NAME};
 use crate::policy::PolicySet;
 use crate::policy::compile::Selection;
-use crate::suppress::{PerFileIgnores, Stage};
+use crate::suppress::{self, PerFileIgnores, Stage};
 
 /// What the command line (or an editor) adds to or changes in the configuration.
 #[derive(Debug, Default)]
@@ -66,6 +66,21 @@ pub fn prepare(config: &Config, o: &Overrides) -> Result<Prepared, miette::Repor
         &ids,
     )
     .map_err(|e| miette::miette!(help = "`akslint rules` lists the policy ids", "{e}"))?;
+    let configured = this
+        .ignore_resources
+        .iter()
+        .map(|e| {
+            suppress::of_config(
+                &e.origin,
+                e.span,
+                &e.resource,
+                e.ids.clone(),
+                e.reason.clone(),
+                e.until.clone(),
+            )
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| miette::miette!("{e}"))?;
     let unknown = selection.unknown(&set.policies);
     if !unknown.is_empty() {
         return Err(miette::miette!(
@@ -114,7 +129,7 @@ pub fn prepare(config: &Config, o: &Overrides) -> Result<Prepared, miette::Repor
         arm_parameters,
         tf_root: o.tf_root.clone().or_else(|| this.tf_root.clone()),
         suppress: Stage {
-            configured: this.suppressions.clone(),
+            configured,
             per_file,
             ..Stage::default()
         },

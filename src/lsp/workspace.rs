@@ -97,7 +97,7 @@ pub fn load_config(root: Option<&Path>, settings: &Settings) -> Result<LintConfi
         opts: prepared.opts,
         discover: DiscoverOptions {
             rooted_exclude: prepared.rooted_exclude,
-            config_dir: file.root.clone(),
+            config_dir: file.root,
             ..Default::default()
         },
         budget: settings.workspace_max_mb.saturating_mul(1024 * 1024),

@@ -8,8 +8,10 @@ pub mod paths;
 pub mod report;
 mod resource;
 mod rule;
+pub mod secret;
 mod severity;
 mod span;
+pub mod text;
 
 pub use lines::LineIndex;
 pub use node::{Entry, Node, Value};

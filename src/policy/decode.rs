@@ -447,15 +447,12 @@ fn leaf(n: &Node, settings: &Settings) -> Result<Leaf> {
     let mut allowed = vec!["path", "default"];
     allowed.extend_from_slice(OPS);
     let f = Fields::new(n, "a test", &allowed)?;
-    let path_node = match f.get("path") {
-        Some(p) => p,
-        None => {
-            return err_help(
-                n.head_span(),
-                "a test needs a `path`",
-                "a condition is `all`, `any`, `not`, `related`, or `{path: ..., <test>: ...}`",
-            );
-        }
+    let Some(path_node) = f.get("path") else {
+        return err_help(
+            n.head_span(),
+            "a test needs a `path`",
+            "a condition is `all`, `any`, `not`, `related`, or `{path: ..., <test>: ...}`",
+        );
     };
     let paths = strings(path_node, "path")?
         .into_iter()

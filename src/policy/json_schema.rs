@@ -87,12 +87,12 @@ pub fn policy_schema() -> Value {
                 "type": "object",
                 "additionalProperties": false,
                 "properties": {
-                    "kind": kinds.clone(),
+                    "kind": kinds,
                     "type": kinds,
                     "format": {"enum": ["kubernetes", "k8s", "arm", "terraform", "tf"]},
                     "namespace": {"oneOf": [
                         {"enum": ["same", "any"]},
-                        {"type": "object", "additionalProperties": false, "required": ["path"], "properties": {"path": path.clone(), "default": {"type": "string"}, "capture": {"type": "string", "description": "Regex whose first group is the namespace."}}}
+                        {"type": "object", "additionalProperties": false, "required": ["path"], "properties": {"path": path, "default": {"type": "string"}, "capture": {"type": "string", "description": "Regex whose first group is the namespace."}}}
                     ]},
                     "name": {"oneOf": [
                         {"type": "string"},

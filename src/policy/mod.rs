@@ -4,7 +4,6 @@ pub mod catalog;
 pub mod compile;
 pub mod decode;
 pub mod eval;
-pub mod harness;
 pub mod json_schema;
 pub mod load;
 pub mod ops;

@@ -47,7 +47,7 @@ impl<'a> Index<'a> {
         match kinds {
             KindSet::Kinds(list) if format != Format::Arm => Box::new(
                 list.iter()
-                    .flat_map(move |k| match name {
+                    .filter_map(move |k| match name {
                         Some(n) => self.by_name.get(&(format, k.kind.as_str(), n)),
                         None => self.by_kind.get(&(format, k.kind.as_str())),
                     })

@@ -1,7 +1,7 @@
 use std::io::{self, Write};
 
 use super::Context;
-use super::text::printable;
+use crate::model::text::printable;
 
 pub fn render(ctx: &Context<'_>, w: &mut dyn Write) -> io::Result<()> {
     for f in &ctx.result.findings {

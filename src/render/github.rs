@@ -2,9 +2,9 @@
 
 use std::io::{self, Write};
 
-use super::text::printable;
 use super::{Context, count_phrase};
 use crate::model::Finding;
+use crate::model::text::printable;
 use crate::model::{Level, Severity};
 
 fn escape_data(s: &str) -> String {

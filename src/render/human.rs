@@ -10,12 +10,12 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::text::{frame_text, printable};
 use super::{Context, count_phrase};
 use crate::model::FileKind;
 use crate::model::Finding;
 use crate::model::Level;
 use crate::model::LineIndex;
+use crate::model::text::{frame_text, printable};
 
 /// Lines of context shown around the offending node.
 const CONTEXT: usize = 2;

@@ -8,9 +8,8 @@ mod sarif;
 
 /// A path as a SARIF relative URI reference (percent-encoded).
 pub use sarif::uri as sarif_uri;
-pub mod text;
 
-use text::printable;
+use crate::model::text::printable;
 
 use std::io::{self, Write};
 

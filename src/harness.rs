@@ -8,11 +8,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::compile::PolicySet;
 use crate::discover::{Input, Origin, display_path};
 use crate::engine::{self, Options};
 use crate::model::FileKind;
 use crate::model::Format;
+use crate::policy::compile::PolicySet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expect {
