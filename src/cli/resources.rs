@@ -10,7 +10,6 @@ use akslint::adapt::secrets;
 use akslint::discover::{self, DiscoverOptions};
 use akslint::engine::{self, Options};
 use akslint::model::{Node, Resource, Span, Value};
-use akslint::policy::compile::PolicySet;
 
 #[derive(Args, Debug)]
 pub struct ResourcesArgs {
@@ -38,18 +37,16 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
         super::read_stdin,
     )
     .into_diagnostic()?;
-    let set = PolicySet::new(Vec::new()).map_err(miette::Report::new)?;
     let opts = Options {
-        collect: true,
         arm_parameters: args.arm_parameters.clone(),
         tf_root: args.tf_root.clone(),
         ..Default::default()
     };
-    let result = engine::run(&inputs, &set, &opts);
+    let (resources, _) = engine::load(&inputs, &opts);
     // Secrets are not printed: per file, the spans of secret values (an ARM template's
     // secure parameter defaults are found on its `template` resource).
     let mut hidden: std::collections::BTreeMap<usize, Hidden> = std::collections::BTreeMap::new();
-    for r in &result.resources {
+    for r in &resources {
         let h = hidden.entry(r.file).or_default();
         if r.kind() == "template" && r.arm.is_some() {
             h.spans.extend(secrets::arm_template_spans(&r.root));
@@ -58,7 +55,7 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
         h.spans.extend(secrets::spans(&r.root));
     }
     let mut out = io::stdout().lock();
-    for r in &result.resources {
+    for r in &resources {
         let h = &hidden[&r.file];
         let line = serde_json::json!({
             "file": inputs.get(r.file).map(|i| i.display.to_string()),

@@ -131,6 +131,22 @@ impl FileOutcome {
 
 /// Runs policies over inputs. `set` must already carry the user's selection.
 pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> Report {
+    run_stages(inputs, set, opts).0
+}
+
+/// Stage 1 alone: every resource of the inputs as the policies would see them, in input
+/// order (`akslint resources`, benchmarks), with the report of what loading found.
+pub fn load(inputs: &[Input], opts: &Options) -> (Vec<Resource>, Report) {
+    let set = PolicySet::default();
+    let opts = Options {
+        collect: true,
+        ..opts.clone()
+    };
+    let (report, resources) = run_stages(inputs, &set, &opts);
+    (resources, report)
+}
+
+fn run_stages(inputs: &[Input], set: &PolicySet, opts: &Options) -> (Report, Vec<Resource>) {
     // One work unit per file: rayon's default splitting hands out contiguous runs of files,
     // and a run of a few large files (sorted next to each other) would then keep one core busy
     // while the other idles.
@@ -194,8 +210,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> Report {
     }
 
     if opts.collect {
-        result.resources = kept;
-        return result;
+        return (result, kept);
     }
     if !opts.parse_only && !kept.is_empty() {
         let relational = relations(&kept, set, &paths, &templates);
@@ -240,7 +255,7 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> Report {
             result.sources.entry(path).or_insert(text);
         }
     }
-    result
+    (result, Vec::new())
 }
 
 /// Output order, and findings with the same dedupe key reported once (the first in order).

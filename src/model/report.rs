@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Pos, Resource, ResourceId, Severity, Span};
+use super::{Pos, ResourceId, Severity, Span};
 
 /// Another place that helps explain a finding (the Helm template, the related resource).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -154,8 +154,6 @@ pub struct Report {
     pub bytes: u64,
     /// ARM functions met that the evaluator does not implement (their values were unknown).
     pub unknown_functions: BTreeSet<String>,
-    /// With `Options::collect`: every resource, in input order.
-    pub resources: Vec<Resource>,
     /// Findings the baseline (`--baseline`) marked as accepted (they are among `suppressed`).
     pub baseline_hidden: usize,
     /// Findings silenced by a suppression (each carries it), sorted.

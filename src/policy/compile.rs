@@ -45,7 +45,7 @@ impl Selection {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct PolicySet {
     pub policies: Vec<Policy>,
     pub enabled: Vec<bool>,
