@@ -8,6 +8,7 @@ pub mod harness;
 pub mod json_schema;
 pub mod load;
 pub mod ops;
+pub mod parse;
 pub mod path;
 pub mod relate;
 pub mod schema;
