@@ -96,7 +96,14 @@ static LOOKS_SECRET: LazyLock<Regex> = LazyLock::new(|| {
 /// recognizes (cloud keys, tokens, high-entropy strings), a PEM private key, a connection
 /// string with a password, a URL with a password.
 fn looks_secret(s: &str) -> bool {
-    LOOKS_SECRET.is_match(s) || crate::model::secret::looks_like_secret(s)
+    (may_look_secret(s) && LOOKS_SECRET.is_match(s)) || crate::model::secret::looks_like_secret(s)
+}
+
+/// False only when `LOOKS_SECRET` cannot match: each of its alternatives holds `-----`, `=`
+/// or `://` (signs no case folding changes), so most strings are decided without compiling
+/// the regex.
+fn may_look_secret(s: &str) -> bool {
+    s.contains("-----") || s.contains('=') || s.contains("://")
 }
 
 fn maskable(n: &Node) -> bool {
@@ -297,6 +304,44 @@ mod tests {
         let docs = yaml::load(text, Schema::Yaml11, Limits::default()).docs;
         let spans: Vec<Span> = docs.iter().flat_map(spans).collect();
         crate::adapt::tfplan::redact(text, &spans)
+    }
+
+    /// Whenever `LOOKS_SECRET` matches a string (here every substring of strings built around
+    /// each of its alternatives), the literal pre-check lets it through.
+    #[test]
+    fn the_looks_secret_precheck_never_hides_a_match() {
+        let samples = [
+            "-----BEGIN OPENSSH PRIVATE KEY-----",
+            "-----begin private key-----",
+            "Server=db;Password=hunter2;",
+            "; PWD = x",
+            "accountkey=abc",
+            "SharedAccessKey=abc;x",
+            "https://user:pa55@host/x",
+            "ſharedaccesskey=1",
+        ];
+        let mut matched = 0;
+        for s in samples {
+            let cuts: Vec<usize> = s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
+            for (a, &i) in cuts.iter().enumerate() {
+                for &j in &cuts[a + 1..] {
+                    let sub = &s[i..j];
+                    if LOOKS_SECRET.is_match(sub) {
+                        matched += 1;
+                        assert!(may_look_secret(sub), "{sub:?}");
+                    }
+                }
+            }
+        }
+        assert!(matched > 30, "{matched}");
+        for plain in [
+            "orders-api",
+            "contoso.azurecr.io/app:1.2",
+            "LoadBalancer",
+            "-- x",
+        ] {
+            assert!(!may_look_secret(plain), "{plain}");
+        }
     }
 
     #[test]

@@ -3,13 +3,13 @@ use std::fmt;
 use super::Span;
 
 /// One node of the spanned value tree shared by every input format.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Node {
     pub value: Value,
     pub span: Span,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     Null,
     Bool(bool),
@@ -23,7 +23,7 @@ pub enum Value {
 }
 
 /// A mapping entry; keys are kept as text with their own span.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Entry {
     pub key: Box<str>,
     pub key_span: Span,

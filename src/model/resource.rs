@@ -4,7 +4,9 @@ use std::sync::Arc;
 use super::{Node, Span};
 
 /// The input format a resource came from; policies select on it with `on: <format> ...`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Format {
     Kubernetes,
     Arm,

@@ -120,8 +120,10 @@ impl PolicySet {
         }
         let mut relational_targets = Vec::new();
         for p in &policies {
-            for c in &p.checks {
-                for cond in [&c.require, &c.forbid].into_iter().flatten() {
+            // Only a check with a `related` test has targets: the others' conditions, most of
+            // them never evaluated in a run, stay undecoded (`schema::Lazy`).
+            for c in p.checks.iter().filter(|c| c.needs_index) {
+                for cond in [&*c.require, &*c.forbid].into_iter().flatten() {
                     collect_targets(cond, &mut relational_targets);
                 }
             }
@@ -157,7 +159,13 @@ impl PolicySet {
                 return Err(format!("no policy has a setting named `{name}`"));
             }
         }
-        for p in &mut self.policies {
+        // A `registry_in` names a setting of its own policy: the others are left as they are
+        // (and their conditions undecoded).
+        for p in self
+            .policies
+            .iter_mut()
+            .filter(|p| p.settings.keys().any(|k| overrides.contains_key(k)))
+        {
             for (name, values) in overrides {
                 if let Some(v) = p.settings.get_mut(name) {
                     v.clone_from(values);
@@ -165,7 +173,7 @@ impl PolicySet {
             }
             let mut problem = None;
             for c in &mut p.checks {
-                for cond in [&mut c.when, &mut c.require, &mut c.forbid]
+                for cond in [&mut *c.when, &mut *c.require, &mut *c.forbid]
                     .into_iter()
                     .flatten()
                 {

@@ -443,7 +443,7 @@ fn refers_to_self(node: &Node, scope: &Scope<'_>) -> Tri {
 /// resources that no relational check will look at (memory stays bounded by the largest file
 /// rather than growing with the run). Checks with `for_each` are kept conservatively.
 pub fn may_apply<'a>(check: &'a Check, res: &'a Resource) -> bool {
-    match (&check.when, check.for_each.is_empty()) {
+    match (&*check.when, check.for_each.is_empty()) {
         (Some(w), true) => eval(w, &Scope::of(res, None)).verdict != Tri::False,
         _ => true,
     }
@@ -512,7 +512,7 @@ pub fn run_check<'a>(
         .collect();
     for (el, key) in elements.into_iter().zip(&keys) {
         let scope = base.with_current(el, key.as_ref());
-        if let Some(w) = &check.when {
+        if let Some(w) = &*check.when {
             let o = eval(w, &scope);
             match o.verdict {
                 Tri::True => {}
@@ -524,7 +524,7 @@ pub fn run_check<'a>(
                 }
             }
         }
-        if let Some(r) = &check.require {
+        if let Some(r) = &*check.require {
             let o = eval(r, &scope);
             tally(
                 o,
@@ -539,7 +539,7 @@ pub fn run_check<'a>(
                 stats,
             );
         }
-        if let Some(f) = &check.forbid {
+        if let Some(f) = &*check.forbid {
             let o = eval(f, &scope);
             tally(o, Tri::True, set, cref, check, res, el, locator, out, stats);
         }

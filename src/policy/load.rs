@@ -1,32 +1,18 @@
-//! Finding policy files (embedded at build time, or in user directories) and reading them.
+//! Finding policy files (compiled into the binary at build time, or in user directories) and
+//! reading them.
 
 use std::path::{Path as FsPath, PathBuf};
 
-use include_dir::{Dir, include_dir};
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::Diagnostic;
 
-use super::decode;
+pub use super::parse::{PolicyError, parse_policy};
+use super::parse::{is_policy_file, stem_of};
 use super::schema::{Docs, Policy};
-use crate::model::Span;
-use crate::source::scalar::Schema;
-use crate::source::{Limits, LineIndex, strip_bom, yaml};
 
-static BUILTIN: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/policies");
-
-/// A policy file that cannot be used, pointing at the offending line.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{message}")]
-#[diagnostic(code(akslint::policy))]
-pub struct PolicyError {
-    pub message: String,
-    #[source_code]
-    pub src: NamedSource<String>,
-    #[label("here")]
-    pub at: SourceSpan,
-    #[help]
-    pub help: Option<String>,
-    /// 1-based line, for callers that print one-line errors (and tests).
-    pub line: u32,
+/// What build.rs made of `policies/`: `POLICIES`, the policies without their docs serialized
+/// with postcard, and `DOCS`, each one's Markdown docs as a string literal, in the same order.
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/builtin_policies.rs"));
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -49,182 +35,20 @@ pub enum LoadError {
     },
 }
 
-fn policy_error(
-    origin: &str,
-    text: &str,
-    span: Span,
-    message: String,
-    help: Option<String>,
-) -> Box<PolicyError> {
-    let lines = LineIndex::new(text);
-    let start = lines.offset(text, span.start);
-    let end = lines.offset(text, span.end).max(start);
-    Box::new(PolicyError {
-        message: format!("{origin}: {message}"),
-        src: NamedSource::new(origin, text.to_string()),
-        at: (start, end - start).into(),
-        help,
-        line: span.start.line,
-    })
-}
-
-/// Reads one policy file. `stem` is the file name without extension, which must equal the id.
-pub fn parse_policy(
-    text: &str,
-    origin: &str,
-    stem: Option<&str>,
-    builtin: bool,
-) -> Result<Policy, Box<PolicyError>> {
-    let text = strip_bom(text);
-    let stream = yaml::load(text, Schema::Core, Limits::default());
-    if let Some(e) = stream.error {
-        let p = e.pos();
-        return Err(policy_error(
-            origin,
-            text,
-            Span::new(p, p),
-            format!("invalid YAML: {e}"),
-            None,
-        ));
-    }
-    if let Some(d) = stream.duplicates.first() {
-        return Err(policy_error(
-            origin,
-            text,
-            d.second,
-            format!(
-                "duplicate key `{}` (first at line {})",
-                d.key, d.first.start.line
-            ),
-            None,
-        ));
-    }
-    let mut docs = stream.docs.into_iter().filter(|d| !d.is_null());
-    let Some(root) = docs.next() else {
-        return Err(policy_error(
-            origin,
-            text,
-            Span::default(),
-            "empty policy file".into(),
-            None,
-        ));
-    };
-    if let Some(extra) = docs.next() {
-        return Err(policy_error(
-            origin,
-            text,
-            extra.span,
-            "one policy per file: found a second document".into(),
-            None,
-        ));
-    }
-    let policy = decode::policy(&root, origin, builtin)
-        .map_err(|e| policy_error(origin, text, e.span, e.message, e.help))?;
-    if let Some(stem) = stem
-        && stem != policy.id
-    {
-        let span = root.entry("id").map_or(root.span, |e| e.value.span);
-        return Err(policy_error(
-            origin,
-            text,
-            span,
-            format!(
-                "policy id `{}` does not match its file name `{stem}`",
-                policy.id
-            ),
-            Some(format!(
-                "rename the file to {}.yaml or change the id",
-                policy.id
-            )),
-        ));
-    }
-    Ok(policy)
-}
-
-/// The policies compiled into the binary.
+/// The policies compiled into the binary, in the order of their file paths under `policies/`.
+///
+/// build.rs has already read, validated and compiled every file with [`parse_policy`] (a
+/// broken one fails the build with its diagnostic); here they are only deserialized, so no
+/// YAML is parsed and no regex syntax checked at start-up. The docs are `&'static str`s in
+/// the binary, never copied unless something reads them.
 pub fn builtin() -> Result<Vec<Policy>, LoadError> {
-    let mut files = Vec::new();
-    collect_embedded(&BUILTIN, &mut files);
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    // Reading ~70 policy files is most of a one-file run's start-up: use every core. The
-    // result keeps the files' order (and the first error in that order).
-    use rayon::prelude::*;
-    files
-        .into_par_iter()
-        .map(|(path, text)| {
-            let stem = stem_of(&path);
-            let origin = format!("policies/{path}");
-            match split_docs(text) {
-                Some((body, fragment)) => {
-                    let mut policy = parse_policy(&body, &origin, stem.as_deref(), true)?;
-                    policy.docs = Docs::deferred(fragment);
-                    Ok(policy)
-                }
-                None => parse_policy(text, &origin, stem.as_deref(), true),
-            }
-            .map_err(LoadError::from)
-        })
-        .collect()
-}
-
-/// Cuts a top-level `docs:` block scalar out of a policy file: the text without it (its lines
-/// left empty, so line numbers stay those of the file) and the block itself, a YAML
-/// fragment that [`Docs::deferred`] reads when the docs are first needed. `None` when the file
-/// has no such block (or holds it in a form this line scan does not recognise: then the whole
-/// file is parsed as usual).
-fn split_docs(text: &'static str) -> Option<(String, &'static str)> {
-    let start = if text.starts_with("docs:") {
-        0
-    } else {
-        text.find("\ndocs:")? + 1
-    };
-    let first_line_end = text[start..]
-        .find('\n')
-        .map_or(text.len(), |i| start + i + 1);
-    let indicator = text[start + "docs:".len()..first_line_end].trim();
-    if !matches!(indicator, "|" | "|-" | ">" | ">-") {
-        return None;
+    let mut policies: Vec<Policy> = postcard::from_bytes(embedded::POLICIES)
+        .expect("build.rs serialized the built-in policies with these types");
+    assert_eq!(policies.len(), embedded::DOCS.len());
+    for (p, docs) in policies.iter_mut().zip(embedded::DOCS) {
+        p.docs = Docs::from_static(docs);
     }
-    let mut end = text.len();
-    let mut offset = first_line_end;
-    for line in text[first_line_end..].split_inclusive('\n') {
-        let content = line.trim_end_matches(['\n', '\r']);
-        if !(content.is_empty() || content.starts_with(' ')) {
-            end = offset;
-            break;
-        }
-        offset += line.len();
-    }
-    let fragment = &text[start..end];
-    let mut body = String::with_capacity(text.len() - fragment.len() + 64);
-    body.push_str(&text[..start]);
-    body.extend(std::iter::repeat_n('\n', fragment.matches('\n').count()));
-    body.push_str(&text[end..]);
-    Some((body, fragment))
-}
-
-fn collect_embedded<'a>(dir: &'a Dir<'a>, out: &mut Vec<(String, &'a str)>) {
-    for f in dir.files() {
-        let p = f.path().to_string_lossy().into_owned();
-        if is_policy_file(&p)
-            && let Some(text) = f.contents_utf8()
-        {
-            out.push((p, text));
-        }
-    }
-    for d in dir.dirs() {
-        collect_embedded(d, out);
-    }
-}
-
-fn is_policy_file(p: &str) -> bool {
-    p.ends_with(".yaml") || p.ends_with(".yml")
-}
-
-fn stem_of(p: &str) -> Option<String> {
-    FsPath::new(p)
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
+    Ok(policies)
 }
 
 /// Every `*.yaml` policy under `dir`, in path order.
@@ -274,32 +98,50 @@ pub fn from_dir(dir: &FsPath) -> Result<Vec<Policy>, LoadError> {
 mod tests {
     use super::*;
 
+    /// The embedded set cannot drift from `policies/`: reading the files from YAML at run
+    /// time gives the same policies, field for field (docs included), in the same order.
     #[test]
-    fn deferred_docs_read_the_same_as_parsing_the_whole_file() {
-        let mut files = Vec::new();
-        collect_embedded(&BUILTIN, &mut files);
-        assert!(files.len() > 50);
-        for (path, text) in files {
-            let whole = parse_policy(text, &path, None, true).unwrap();
-            let (body, fragment) =
-                split_docs(text).unwrap_or_else(|| panic!("{path}: no docs block found"));
-            assert_eq!(body.lines().count(), text.lines().count(), "{path}");
-            let cut = parse_policy(&body, &path, None, true).unwrap();
-            assert!(cut.docs.is_empty(), "{path}: docs left in the body");
-            let deferred = Docs::deferred(fragment);
-            assert!(whole.docs.len() > 100, "{path}");
-            assert_eq!(deferred.as_str(), whole.docs.as_str(), "{path}");
-            assert_eq!(format!("{:?}", cut.checks), format!("{:?}", whole.checks));
-            assert_eq!(cut.references, whole.references, "{path}");
+    fn embedded_policies_equal_the_policy_files_read_at_run_time() {
+        let dir = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+        let sources = super::super::parse::builtin_sources(&dir).unwrap();
+        let embedded = builtin().unwrap();
+        assert!(sources.len() > 50, "{}", sources.len());
+        assert_eq!(sources.len(), embedded.len());
+        for ((rel, text), e) in sources.iter().zip(&embedded) {
+            let y = super::super::parse::parse_builtin(rel, text).unwrap();
+            assert_eq!(y.origin, e.origin);
+            assert!(e.builtin);
+            assert!(y.docs.len() > 100, "{rel}");
+            assert_eq!(y.docs.as_str(), e.docs.as_str(), "{rel}");
+            assert_eq!(format!("{y:?}"), format!("{e:?}"), "{rel}");
+            assert_eq!(
+                postcard::to_allocvec(&y).unwrap(),
+                postcard::to_allocvec(e).unwrap(),
+                "{rel}"
+            );
         }
     }
 
     #[test]
-    fn split_docs_keeps_later_keys_and_line_numbers() {
-        let text = "id: X\ndocs: |\n  ## What\n\n  text\nreferences: []\nchecks: []\n";
-        let (body, fragment) = split_docs(text).unwrap();
-        assert_eq!(fragment, "docs: |\n  ## What\n\n  text\n");
-        assert_eq!(body, "id: X\n\n\n\n\nreferences: []\nchecks: []\n");
-        assert!(split_docs("id: X\ndocs: plain text\n").is_none());
+    fn a_user_directory_is_read_from_yaml_with_its_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("testdata")).unwrap();
+        std::fs::write(dir.path().join("testdata/NOPE.yaml"), "not: a policy").unwrap();
+        std::fs::write(
+            dir.path().join("X001.yaml"),
+            "id: X001\nname: x\narea: network\nseverity: low\ntitle: t\nmessage: m\n\
+             help: h.\ndocs: |\n  ## What it does\nchecks:\n  - on: kubernetes Pod\n    \
+             require: {path: spec.x, matches: \"^a\"}\n",
+        )
+        .unwrap();
+        let got = from_dir(dir.path()).unwrap();
+        assert_eq!(got.len(), 1);
+        assert_eq!(got[0].id, "X001");
+        assert!(!got[0].builtin);
+        assert_eq!(got[0].docs.as_str(), "## What it does\n");
+        assert_eq!(
+            got[0].origin,
+            dir.path().join("X001.yaml").to_string_lossy()
+        );
     }
 }

@@ -7,6 +7,7 @@ pub mod eval;
 pub mod json_schema;
 pub mod load;
 pub mod ops;
+pub mod parse;
 pub mod path;
 pub mod relate;
 pub mod schema;

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::model::{Entry, Node, Span, Value};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Root {
     /// The for_each element, or the resource when there is none.
     Current,
@@ -17,14 +17,14 @@ pub enum Root {
     Key,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Seg {
     Key(Box<str>),
     Index(usize),
     Wildcard,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct Path {
     pub root: Root,
     pub segs: Vec<Seg>,

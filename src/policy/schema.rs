@@ -1,8 +1,10 @@
 //! The compiled form of a policy file (DESIGN §2).
 
+use std::fmt;
 use std::str::FromStr;
 
 use regex::Regex;
+use serde::{Deserialize, Serialize};
 
 use super::path::Path;
 use super::template::Template;
@@ -10,7 +12,7 @@ use crate::model::{Format, Node};
 
 pub use crate::model::{Level, Severity};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Area {
     Auth,
     Rbac,
@@ -64,49 +66,44 @@ impl FromStr for Area {
     }
 }
 
-/// A policy's Markdown documentation. Built-in policies keep theirs as an unparsed YAML
-/// fragment until something asks for it: the `docs` block scalars are most of the embedded
-/// policy text, and only `explain`, `rules --format markdown`, SARIF and hovers read them, so
-/// parsing them at every start-up would cost a one-file run a fifth of its instructions.
-#[derive(Debug, Default)]
-pub struct Docs {
-    text: std::sync::OnceLock<String>,
-    /// `docs: |` and its indented lines, exactly as in the policy file.
-    fragment: Option<&'static str>,
+/// A policy's Markdown documentation: read from the policy file, or, for a built-in policy, a
+/// `&'static str` that build.rs put in the binary (so a check run never copies or parses the
+/// docs, most of the built-in policy text; only `explain`, `rules --format markdown`, SARIF and
+/// hovers read them). Not serialized: build.rs embeds the docs beside the policies.
+#[derive(Default)]
+pub struct Docs(DocsText);
+
+#[derive(Default)]
+enum DocsText {
+    #[default]
+    None,
+    Owned(String),
+    Static(&'static str),
 }
 
 impl Docs {
     pub fn new(text: String) -> Docs {
-        Docs {
-            text: std::sync::OnceLock::from(text),
-            fragment: None,
-        }
+        Docs(DocsText::Owned(text))
     }
 
-    /// Docs read from `fragment` (a one-key YAML mapping `docs: ...`) on first use.
-    pub fn deferred(fragment: &'static str) -> Docs {
-        Docs {
-            text: std::sync::OnceLock::new(),
-            fragment: Some(fragment),
-        }
+    pub fn from_static(text: &'static str) -> Docs {
+        Docs(DocsText::Static(text))
     }
 
     pub fn as_str(&self) -> &str {
-        self.text.get_or_init(|| {
-            let fragment = self.fragment.unwrap_or_default();
-            let stream = crate::source::yaml::load(
-                fragment,
-                crate::source::scalar::Schema::Core,
-                crate::source::Limits::default(),
-            );
-            stream
-                .docs
-                .first()
-                .and_then(|root| root.get("docs"))
-                .and_then(|d| d.as_str())
-                .unwrap_or_default()
-                .to_string()
-        })
+        match &self.0 {
+            DocsText::None => "",
+            DocsText::Owned(s) => s,
+            DocsText::Static(s) => s,
+        }
+    }
+}
+
+/// The text only, wherever it is kept (so a built-in policy and the same file read at run
+/// time print alike).
+impl fmt::Debug for Docs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
@@ -130,7 +127,8 @@ impl std::fmt::Display for Docs {
 }
 
 /// One policy file.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Policy {
     pub id: String,
     pub name: String,
@@ -139,6 +137,7 @@ pub struct Policy {
     pub title: String,
     pub message: Template,
     pub help: String,
+    #[serde(skip)]
     pub docs: Docs,
     pub references: Vec<String>,
     pub checks: Vec<Check>,
@@ -159,7 +158,8 @@ impl Policy {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 pub struct Check {
     pub on: Selector,
     /// Paths whose elements are each evaluated on their own (`containers` expands to three).
@@ -167,30 +167,107 @@ pub struct Check {
     /// Only mapping elements count (`for_each: containers`: a malformed `containers:` mapping
     /// must not turn its values into containers).
     pub for_each_objects_only: bool,
-    pub when: Option<Cond>,
-    pub require: Option<Cond>,
-    pub forbid: Option<Cond>,
+    pub when: Lazy<Option<Cond>>,
+    pub require: Lazy<Option<Cond>>,
+    pub forbid: Lazy<Option<Cond>>,
     pub message: Option<Template>,
     pub report: Report,
     /// True when the check contains a `related` test and so runs after all files are loaded.
     pub needs_index: bool,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Report {
     Each,
     OncePerNamespace,
     OncePerResource,
 }
 
+/// A part of a policy decoded on first use. The built-in policies are deserialized at every
+/// start, and most of their bulk is conditions of checks a run never evaluates (a Kubernetes
+/// file meets no ARM or Terraform check): those stay postcard bytes, borrowed from the binary's
+/// embedded blob, until a check needs them. Policies read from YAML hold their values at once.
+pub struct Lazy<T> {
+    value: std::sync::OnceLock<T>,
+    bytes: &'static [u8],
+}
+
+impl<T> Lazy<T> {
+    pub fn new(value: T) -> Lazy<T> {
+        Lazy {
+            value: std::sync::OnceLock::from(value),
+            bytes: &[],
+        }
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> Lazy<T> {
+    fn force(&self) -> &T {
+        self.value.get_or_init(|| {
+            postcard::from_bytes(self.bytes).expect("build.rs serialized this with the same types")
+        })
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> std::ops::Deref for Lazy<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        self.force()
+    }
+}
+
+impl<T: serde::de::DeserializeOwned> std::ops::DerefMut for Lazy<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.force();
+        self.value.get_mut().expect("forced above")
+    }
+}
+
+/// The value, decoded if need be (so a built-in policy and the same file read from YAML print
+/// alike).
+impl<T: serde::de::DeserializeOwned + fmt::Debug> fmt::Debug for Lazy<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.force(), f)
+    }
+}
+
+/// The value's own postcard encoding, as a byte string.
+impl<T: serde::de::DeserializeOwned + Serialize> Serialize for Lazy<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let bytes = postcard::to_allocvec(self.force()).map_err(serde::ser::Error::custom)?;
+        s.serialize_bytes(&bytes)
+    }
+}
+
+/// Borrows the byte string from the input, which must live for the whole program (the
+/// embedded blob); it is decoded on first use.
+impl<'de: 'static, T> Deserialize<'de> for Lazy<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Bytes;
+        impl<'de> serde::de::Visitor<'de> for Bytes {
+            type Value = &'de [u8];
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("borrowed bytes")
+            }
+            fn visit_borrowed_bytes<E>(self, v: &'de [u8]) -> Result<&'de [u8], E> {
+                Ok(v)
+            }
+        }
+        Ok(Lazy {
+            value: std::sync::OnceLock::new(),
+            bytes: d.deserialize_bytes(Bytes)?,
+        })
+    }
+}
+
 /// `on: <format> <kinds>`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Selector {
     pub format: Format,
     pub kinds: KindSet,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum KindSet {
     Any,
     /// Every pod-bearing kind.
@@ -199,13 +276,13 @@ pub enum KindSet {
 }
 
 /// A kind, optionally qualified by API group (`aadpodidentity.k8s.io/AzureIdentity`).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct KindName {
     pub group: Option<String>,
     pub kind: String,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub enum Cond {
     All(Vec<Cond>),
     Any(Vec<Cond>),
@@ -243,7 +320,7 @@ impl Cond {
 }
 
 /// A test on the value at a path (the first of `paths` that is present).
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Leaf {
     pub paths: Vec<Path>,
     pub op: Op,
@@ -251,7 +328,7 @@ pub struct Leaf {
     pub default: Option<Node>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub enum Op {
     Equals(Node),
     NotEquals(Node),
@@ -344,6 +421,23 @@ impl LazyRegex {
     }
 }
 
+/// Serialized as its pattern alone (the embedded built-in policies); deserializing trusts it:
+/// the pattern was syntax-checked by [`LazyRegex::new`] when build.rs read the policy.
+impl Serialize for LazyRegex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.pattern)
+    }
+}
+
+impl<'de> Deserialize<'de> for LazyRegex {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(LazyRegex {
+            pattern: String::deserialize(d)?,
+            compiled: std::sync::OnceLock::new(),
+        })
+    }
+}
+
 /// Glob patterns (`*.azurecr.io`), literal or taken from a named setting. A pattern without a
 /// `/` names registry hosts; one with a `/` names repositories (`ghcr.io/acme/*`).
 #[derive(Debug)]
@@ -384,6 +478,20 @@ impl Patterns {
     }
 }
 
+/// Serialized as the setting name and the patterns; the glob sets are built again when read.
+impl Serialize for Patterns {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (&self.setting, &self.patterns).serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Patterns {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let (setting, patterns) = <(Option<String>, Vec<String>)>::deserialize(d)?;
+        Patterns::new(setting, patterns).map_err(serde::de::Error::custom)
+    }
+}
+
 impl Op {
     /// Tests that hold for an absent value (DESIGN: absence satisfies only negative tests).
     pub fn holds_when_absent(&self) -> bool {
@@ -396,7 +504,7 @@ impl Op {
 }
 
 /// A cross-resource test.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Related {
     pub format: Format,
     pub kinds: KindSet,
@@ -415,7 +523,7 @@ pub struct Related {
     pub none_scanned: Option<Option<bool>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct NameFrom {
     pub paths: Vec<Path>,
     pub default: Option<String>,

@@ -1,6 +1,6 @@
 //! Message templates: `cluster {name} ...` with placeholders filled per finding.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Var {
     Name,
     Namespace,
@@ -25,13 +25,13 @@ impl Var {
     ];
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 enum Part {
     Text(String),
     Var(Var),
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Template {
     parts: Vec<Part>,
     pub source: String,
