@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
+mod bicep;
+
 use crate::adapt::helm::{SourceMap, TemplateFiles, template_line};
 use crate::adapt::{arm, kubernetes, secrets, tfplan};
 use crate::discover::{Input, Origin};
@@ -64,6 +66,10 @@ pub struct Options {
     /// Leave `RunResult::sources` empty: the output shows no source snippets, so each file's
     /// text is freed as soon as the file is checked instead of living until the end of the run.
     pub drop_sources: bool,
+    /// What Bicep inputs need to know of the run (set by `run`): its inputs as shown (a
+    /// `.bicep` and its compiled `.json` both in the run are checked once, through the
+    /// source) and the `.bicep` files other inputs use as modules.
+    pub bicep_run: Arc<crate::adapt::bicep::load::RunFiles>,
 }
 
 /// What kind of input a file turned out to be.
@@ -255,6 +261,10 @@ pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
     // and a run of a few large files (sorted next to each other) would then keep one core busy
     // while the other idles.
     let in_flight = InFlight::new(MAX_MEMORY_IN_FLIGHT);
+    let opts = &Options {
+        bicep_run: Arc::new(bicep::run_files(inputs)),
+        ..opts.clone()
+    };
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .with_max_len(1)
@@ -562,6 +572,9 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
     #[cfg(test)]
     if input.display.ends_with("panic-in-process-file.yaml") {
         panic!("injected by a test");
+    }
+    if bicep::is_input(&input.display) && opts.input_format == InputFormat::Auto {
+        return bicep::process_file(file, input, set, opts);
     }
     let mut out = FileOutcome::new(input.display.clone(), input.explicit, set);
     let path = input.display.clone();
@@ -948,6 +961,14 @@ fn process_arm(
 ) {
     let path = input.display.clone();
     out.summary.kind = FileKind::Arm;
+    if bicep::checked_as_bicep(&path, &root, opts) {
+        out.notes.push((
+            "compiled templates whose `.bicep` source is in the run are checked through the source"
+                .into(),
+            path.clone(),
+        ));
+        return;
+    }
     if let Some(text) = out.text.clone() {
         let spans = secrets::arm_template_spans(&root);
         out.secrets.add(&text, &spans);
@@ -1384,7 +1405,7 @@ fn arm_locations(
             .cloned()
             .unwrap_or_else(|| template.clone()),
     };
-    let inside = raw.span.src == 0
+    let inside = raw.span.src == res.root.span.src
         && res.root.span.start <= raw.span.start
         && raw.span.end <= res.root.span.end;
     let what = match &arm.symbol {
@@ -1393,8 +1414,8 @@ fn arm_locations(
     };
     if !inside {
         related.push(RelatedLocation {
-            path: template.clone(),
-            span: Some(arm.declared),
+            path: bicep::source_path(arm, template, arm.declared.src),
+            span: Some(arm.declared.in_source(0)),
             message: format!("{what} is declared here"),
             in_repository: true,
         });
@@ -1409,6 +1430,7 @@ fn arm_locations(
             in_repository: true,
         });
     }
+    related.extend(bicep::related(arm, template, &path_keys(raw)));
     if let Some(b) = &arm.bicep
         && let Some(line) = arm::bicep::declaration_line(b, arm.symbol.as_deref(), res.kind())
     {
