@@ -490,11 +490,23 @@ impl<'l, 'r, 'p> Scope<'l, 'r, 'p> {
                 if items.len() > MAX_ITEMS {
                     return unknown(span);
                 }
-                Node::new(
-                    Value::Seq(items.iter().map(|x| self.eval(x, env)).collect()),
-                    span,
-                )
+                let mut out = Vec::with_capacity(items.len());
+                for x in items {
+                    match &x.kind {
+                        ExprKind::Spread(inner) => match self.eval(inner, env).value {
+                            Value::Seq(more) => out.extend(more),
+                            Value::Null => {}
+                            _ => return unknown(span),
+                        },
+                        _ => out.push(self.eval(x, env)),
+                    }
+                }
+                if out.len() > MAX_ITEMS {
+                    return unknown(span);
+                }
+                Node::new(Value::Seq(out), span)
             }
+            ExprKind::Spread(_) => unknown(span),
             ExprKind::Object(items) => self.object(items, env, span, &[]),
             ExprKind::Member { target, name, safe } => {
                 if let Some(v) = self.symbol_member(target, name, env, span) {
@@ -596,6 +608,33 @@ impl<'l, 'r, 'p> Scope<'l, 'r, 'p> {
         }
         let mut out = Vec::with_capacity(items.len());
         for item in items {
+            if let ObjectItem::Spread(e) = item {
+                let v = self.eval(e, env);
+                match v.value {
+                    Value::Map(entries) => {
+                        for en in entries {
+                            out.retain(|x: &Entry| x.key != en.key);
+                            out.push(en);
+                        }
+                    }
+                    Value::Null => {}
+                    _ => return unknown(span),
+                }
+                continue;
+            }
+            if let ObjectItem::Computed { key, value } = item {
+                let k = self.eval(key, env);
+                let Some(name) = k.as_str() else {
+                    // A key known only at deployment: the object is too (as `createObject`).
+                    return unknown(span);
+                };
+                out.push(Entry {
+                    key: name.into(),
+                    key_span: key.span,
+                    value: self.eval(value, env),
+                });
+                continue;
+            }
             if let ObjectItem::Property {
                 key,
                 key_span,
@@ -887,6 +926,23 @@ impl<'l, 'r, 'p> Scope<'l, 'r, 'p> {
         })
     }
 
+    /// A resource symbol used as a value where ARM wants an ID (`scope: aks`).
+    fn resource_as_id(&self, e: &Expr) -> Option<Node> {
+        let symbol = child_path(e)?;
+        if !self.resources.contains_key(&symbol) || self.params.contains_key(symbol.as_str()) {
+            return None;
+        }
+        let id = Expr {
+            kind: ExprKind::Member {
+                target: Box::new(e.clone()),
+                name: "id".into(),
+                safe: false,
+            },
+            span: e.span,
+        };
+        self.symbol_member(e, "id", &Env::default(), id.span)
+    }
+
     /// The full type and API version of a resource symbol (a nested child's short type
     /// completed from its parent's).
     fn full_type(&self, symbol: &str) -> (String, String) {
@@ -1124,7 +1180,11 @@ impl<'l, 'r, 'p> Scope<'l, 'r, 'p> {
                 api: api.clone(),
                 name: full_name.clone(),
             };
-            if !r.existing {
+            // A nested deployment is not a resource (as in the ARM walker); Bicep writes them
+            // as `module`s, and an inline `Microsoft.Resources/deployments` template (AVM's
+            // telemetry) deploys nothing of interest.
+            let deployment = ty.eq_ignore_ascii_case("Microsoft.Resources/deployments");
+            if !r.existing && !deployment {
                 self.emit(r, symbol, &ty, &api, &full_name, name_node, items, &env);
             }
             for item in items {
@@ -1197,9 +1257,17 @@ impl<'l, 'r, 'p> Scope<'l, 'r, 'p> {
             let known = name_node.as_ref().is_some_and(|n| n.as_str().is_some());
             if known && !full_name.contains('{') {
                 e.value = str_node(full_name, e.value.span);
-            } else if !known {
+            } else {
+                // `format('{0}/{1}', parent, child)` with an unknown part.
                 e.value = unknown(e.value.span);
             }
+        }
+        // `scope: aks` compiles to the scope resource's ID.
+        if let Some(scope) = property(items, "scope")
+            && let Some(e) = entries.iter_mut().find(|e| &*e.key == "scope")
+            && let Some(id) = self.resource_as_id(scope)
+        {
+            e.value = id;
         }
         head.append(&mut entries);
         let root = Node::new(Value::Map(head), body.span);
@@ -1501,7 +1569,9 @@ pub fn literal(e: &Expr) -> Option<Node> {
                         key_span: *key_span,
                         value: literal(value)?,
                     }),
-                    ObjectItem::Resource(_) => None,
+                    ObjectItem::Resource(_)
+                    | ObjectItem::Computed { .. }
+                    | ObjectItem::Spread(_) => None,
                 })
                 .collect::<Option<_>>()?,
         ),

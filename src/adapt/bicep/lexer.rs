@@ -38,8 +38,8 @@ pub struct Token {
 const MAX_INTERPOLATION_DEPTH: usize = 32;
 
 const PUNCTS: &[&str] = &[
-    "=>", "==", "!=", "=~", "!~", "<=", ">=", "&&", "||", "??", ".?", "::", "{", "}", "(", ")",
-    "[", "]", ",", ":", "?", ".", "=", "!", "<", ">", "+", "-", "*", "/", "%", "|", ";",
+    "...", "=>", "==", "!=", "=~", "!~", "<=", ">=", "&&", "||", "??", ".?", "::", "{", "}", "(",
+    ")", "[", "]", ",", ":", "?", ".", "=", "!", "<", ">", "+", "-", "*", "/", "%", "|", ";",
 ];
 
 pub struct Lexer<'a> {
@@ -96,6 +96,16 @@ impl<'a> Lexer<'a> {
                     match self.text[self.pos + 2..].find("*/") {
                         Some(i) => self.pos += 2 + i + 2,
                         None => return Err(self.err(start, "unterminated `/*` comment")),
+                    }
+                }
+                // `#disable-next-line …` and other pragmas: a line of their own.
+                b'#' if self.text[..self.pos]
+                    .rsplit('\n')
+                    .next()
+                    .is_some_and(|l| l.trim().is_empty()) =>
+                {
+                    while self.pos < self.bytes.len() && self.bytes[self.pos] != b'\n' {
+                        self.pos += 1;
                     }
                 }
                 _ => return Ok(()),

@@ -84,6 +84,8 @@ pub enum ExprKind {
         iterable: Box<Expr>,
         body: Box<Expr>,
     },
+    /// `...items` inside an array literal.
+    Spread(Box<Expr>),
     /// `if (cond) body`: a condition on a resource or module body.
     If {
         cond: Box<Expr>,
@@ -98,6 +100,10 @@ pub enum ObjectItem {
         key_span: Span,
         value: Expr,
     },
+    /// A key written with interpolation (`'${id}': {}`).
+    Computed { key: Expr, value: Expr },
+    /// `...expr`: the members of another object.
+    Spread(Expr),
     /// A child resource declared inside its parent's body.
     Resource(Box<ResourceDecl>),
 }
@@ -1054,6 +1060,21 @@ impl<'a> Parser<'a> {
             }
             // Decorators on members (`@description`) say nothing about values.
             let decorators = self.decorators()?;
+            if self.eat_punct("...") {
+                let e = self.expr()?;
+                items.push(ObjectItem::Spread(e));
+                match &self.tok().tok {
+                    Tok::Punct(",") | Tok::NewLine => {
+                        self.bump();
+                    }
+                    Tok::Punct("}") => {}
+                    _ => {
+                        self.leave();
+                        return self.unexpected("a new line, `,` or `}`");
+                    }
+                }
+                continue;
+            }
             let key_tok = self.tok();
             if let Tok::Ident(w) = &key_tok.tok
                 && &**w == "resource"
@@ -1068,7 +1089,24 @@ impl<'a> Parser<'a> {
                     Tok::Ident(w) => w.clone(),
                     Tok::Str(parts) => match &parts[..] {
                         [StrPart::Lit(s)] => s.as_str().into(),
-                        _ => return self.err("an object key cannot contain `${…}`"),
+                        _ => {
+                            let key = self.primary()?;
+                            self.expect_punct(":")?;
+                            self.skip_newlines();
+                            let value = self.expr()?;
+                            items.push(ObjectItem::Computed { key, value });
+                            match &self.tok().tok {
+                                Tok::Punct(",") | Tok::NewLine => {
+                                    self.bump();
+                                }
+                                Tok::Punct("}") => {}
+                                _ => {
+                                    self.leave();
+                                    return self.unexpected("a new line, `,` or `}`");
+                                }
+                            }
+                            continue;
+                        }
                     },
                     _ => return self.unexpected("a property name or `}`"),
                 };
@@ -1150,7 +1188,16 @@ impl<'a> Parser<'a> {
             if self.eat_punct("]") {
                 break;
             }
-            items.push(self.expr()?);
+            if self.is_punct("...") {
+                let start = self.bump().start;
+                let e = self.expr()?;
+                items.push(Expr {
+                    span: self.span(start, self.last_end()),
+                    kind: ExprKind::Spread(Box::new(e)),
+                });
+            } else {
+                items.push(self.expr()?);
+            }
             match &self.tok().tok {
                 Tok::Punct(",") | Tok::NewLine => {
                     self.bump();
@@ -1275,6 +1322,10 @@ impl Expr {
                 otherwise.write(out, d);
             }
             ExprKind::Lambda { .. } => out.push_str("(lambda)"),
+            ExprKind::Spread(e) => {
+                out.push_str("...");
+                e.write(out, d);
+            }
             ExprKind::For { .. } => out.push_str("[for …]"),
             ExprKind::If { body, .. } => body.write(out, d),
         }
@@ -1570,6 +1621,19 @@ module r 'br/public:avm/res/x:1.0.0' = if (false) {
             panic!()
         };
         assert_eq!(items.len(), 3);
+        let k = var("var x = {\n  '${k}': 1\n}");
+        assert!(
+            matches!(&k.kind, ExprKind::Object(items) if matches!(items[0], ObjectItem::Computed { .. }))
+        );
+        let sp = var("var x = {\n  a: 1\n  ...(c ? { b: 2 } : {})\n}");
+        assert!(
+            matches!(&sp.kind, ExprKind::Object(items) if matches!(items[1], ObjectItem::Spread(_)))
+        );
+        assert!(
+            matches!(var("var x = [1, ...ys]").kind, ExprKind::Array(ref items) if matches!(items[1].kind, ExprKind::Spread(_)))
+        );
+        // Pragmas are comments.
+        assert!(parse("#disable-next-line no-unused-params\nparam p string\n", 0).is_ok());
         let a = var("var x = [\n  1\n  'two'\n  { three: 3 }\n]");
         assert!(matches!(&a.kind, ExprKind::Array(items) if items.len() == 3));
         // Multi-line continuations of ternaries and logical operators.
@@ -1633,6 +1697,7 @@ module r 'br/public:avm/res/x:1.0.0' = if (false) {
             ("/* never closed", (1, 1), "unterminated `/*`"),
             ("var x = 99999999999999999999", (1, 9), "too large"),
             ("module m 'a${b}.bicep' = {}", (1, 10), "cannot contain"),
+            ("var x = {\n  '${k}' 1\n}", (2, 10), "expected `:`"),
         ];
         for (text, (line, col), want) in cases {
             let (pos, message) = err(text);
