@@ -544,17 +544,14 @@ pub fn related(
         for k in keys {
             match node.entry_ignore_case(k) {
                 Some(e) => {
-                    span = match &e.value.value {
-                        crate::model::Value::Map(_) | crate::model::Value::Seq(_) => e.key_span,
-                        _ => e.value.span,
-                    };
+                    // The property in the compiled resource (its value may point elsewhere,
+                    // at a parameter's default).
+                    span = e.key_span;
                     node = &e.value;
                 }
                 None => break,
             }
         }
-        // Values of the compiled template that came from elsewhere (a parameter default)
-        // still point into it.
         out.push((
             json.clone(),
             span.in_source(0),
