@@ -20,6 +20,10 @@ use akslint::discover::{Input, Origin};
 use akslint::engine::{self, Options};
 use akslint::policy::PolicySet;
 
+// As the `akslint` binary does.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
