@@ -6,7 +6,7 @@ use std::sync::Arc;
 use globset::{GlobBuilder, GlobSetBuilder};
 
 use crate::confine::ScanRoot;
-use crate::source::detect::syntax_for;
+use crate::source::detect::{is_bicep_source, syntax_for};
 
 /// Directories never worth descending into.
 const SKIP_DIRS: &[&str] = &[".git", "node_modules", ".terraform"];
@@ -310,7 +310,7 @@ fn walk(
         }
         let path = entry.path();
         let display = display_path(path);
-        if syntax_for(&display).is_none() {
+        if syntax_for(&display).is_none() && !is_bicep_source(&display) {
             continue;
         }
         if let Some(g) = glob

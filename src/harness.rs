@@ -43,7 +43,7 @@ impl HarnessReport {
 }
 
 static EXPECT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"#\s*expect:\s*([A-Z][A-Z0-9_-]*(?:\s*,\s*[A-Z][A-Z0-9_-]*)*)")
+    Regex::new(r"(?:#|//)\s*expect:\s*([A-Z][A-Z0-9_-]*(?:\s*,\s*[A-Z][A-Z0-9_-]*)*)")
         .expect("valid regex")
 });
 

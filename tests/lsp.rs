@@ -828,3 +828,33 @@ fn a_burst_of_opens_does_not_delay_shutdown() {
     let took = start.elapsed();
     assert!(took < Duration::from_secs(10), "shutdown took {took:?}");
 }
+
+#[test]
+fn bicep_buffers_are_linted_as_typed() {
+    let (_tmp, root) = workspace();
+    let (mut c, _) = Client::start(&root, json!({}));
+    let main = uri(&root.join("main.bicep"));
+    let text = "resource kv 'Microsoft.KeyVault/vaults@2023-07-01' = {\n  name: 'kv1'\n  properties: {\n    enableRbacAuthorization: true\n    enablePurgeProtection: false\n    publicNetworkAccess: 'Disabled'\n  }\n}\n";
+    c.open(&main, text);
+    let d = c.diagnostics(&main);
+    let sec008 = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "SEC008")
+        .cloned()
+        .unwrap_or_else(|| panic!("SEC008: {d}"));
+    assert_eq!(
+        sec008["range"]["start"],
+        json!({"line": 4, "character": 27})
+    );
+    // A syntax error while typing is a diagnostic at its place, not a crash.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 2},
+               "contentChanges": [{"text": text.replace("false\n", "false 1\n")}]}),
+    );
+    let d = c.diagnostics(&main);
+    assert_eq!(codes(&d), ["AKL001"], "{d}");
+    assert!(c.shutdown().success());
+}

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::helm::{TemplateFiles, template_line};
-use super::{arm, tfplan};
+use super::{arm, bicep, tfplan};
 use crate::model::{ArmOrigin, RelatedLocation, Resource, Span};
 
 /// The node a check pointed at.
@@ -123,15 +123,8 @@ fn locate_helm(
 fn locate_arm(arm: &ArmOrigin, res: &Resource, at: Place<'_>, keys: &[&str]) -> Located {
     let template = at.file;
     let mut related: Vec<RelatedLocation> = at.relation.into_iter().collect();
-    let primary = match at.span.src {
-        0 => template.clone(),
-        n => arm
-            .sources
-            .get(usize::from(n) - 1)
-            .cloned()
-            .unwrap_or_else(|| template.clone()),
-    };
-    let inside = at.span.src == 0
+    let primary = source_path(arm, template, at.span.src);
+    let inside = at.span.src == res.root.span.src
         && res.root.span.start <= at.span.start
         && at.span.end <= res.root.span.end;
     let what = match &arm.symbol {
@@ -140,8 +133,8 @@ fn locate_arm(arm: &ArmOrigin, res: &Resource, at: Place<'_>, keys: &[&str]) -> 
     };
     if !inside {
         related.push(RelatedLocation {
-            path: template.clone(),
-            span: Some(arm.declared),
+            path: source_path(arm, template, arm.declared.src),
+            span: Some(arm.declared.in_source(0)),
             message: format!("{what} is declared here"),
             in_repository: true,
         });
@@ -156,6 +149,7 @@ fn locate_arm(arm: &ArmOrigin, res: &Resource, at: Place<'_>, keys: &[&str]) -> 
             in_repository: true,
         });
     }
+    related.extend(bicep_related(arm, template, keys));
     if let Some(b) = &arm.bicep
         && let Some(line) = arm::bicep::declaration_line(b, arm.symbol.as_deref(), res.kind())
     {
@@ -175,4 +169,34 @@ fn locate_arm(arm: &ArmOrigin, res: &Resource, at: Place<'_>, keys: &[&str]) -> 
         related,
         once_per_place: true,
     }
+}
+
+/// The file a span of an ARM or Bicep resource points into: `Span::src` 0 is the input,
+/// `n` the resource's `sources[n - 1]` (a parameters file, a `.bicepparam`, a module).
+fn source_path(arm: &ArmOrigin, template: &Arc<str>, src: u16) -> Arc<str> {
+    match src {
+        0 => template.clone(),
+        n => arm
+            .sources
+            .get(usize::from(n) - 1)
+            .cloned()
+            .unwrap_or_else(|| template.clone()),
+    }
+}
+
+/// A Bicep resource's module call chain (and `.bicepparam` value), as related locations.
+fn bicep_related(arm: &ArmOrigin, template: &Arc<str>, keys: &[&str]) -> Vec<RelatedLocation> {
+    let Some(origin) = &arm.bicep_source else {
+        return Vec::new();
+    };
+    let shown = |src: u16| source_path(arm, template, src);
+    bicep::load::related(origin, keys, &shown)
+        .into_iter()
+        .map(|(path, span, message)| RelatedLocation {
+            path,
+            span: Some(span),
+            message,
+            in_repository: true,
+        })
+        .collect()
 }

@@ -1,6 +1,7 @@
 //! Turning parsed documents into resources.
 
 pub mod arm;
+pub mod bicep;
 pub mod helm;
 pub mod kubernetes;
 pub mod locate;

@@ -15,6 +15,9 @@ pub(super) fn process_file(
     if input.display.ends_with("panic-in-process-file.yaml") {
         panic!("injected by a test");
     }
+    if bicep::is_input(&input.display) && opts.input_format == InputFormat::Auto {
+        return bicep::process_file(file, input, set, opts);
+    }
     let mut out = FileOutcome::new(input.display.clone(), input.explicit, set);
     let path = input.display.clone();
     // A file named explicitly without an extension (`~/.kube/config`) is read as YAML, but

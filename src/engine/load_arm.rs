@@ -14,6 +14,14 @@ pub(super) fn process_arm(
 ) {
     let path = input.display.clone();
     out.summary.kind = FileKind::Arm;
+    if bicep::checked_as_bicep(&path, &root, opts) {
+        out.notes.push((
+            "compiled templates whose `.bicep` source is in the run are checked through the source"
+                .into(),
+            path.clone(),
+        ));
+        return;
+    }
     if let Some(text) = out.text.clone() {
         let spans = secrets::arm_template_spans(&root);
         out.secrets.add(&text, &spans);

@@ -32,6 +32,7 @@ use crate::suppress::{self, Suppress};
 pub use crate::confine::MAX_FILE_BYTES;
 use crate::confine::mebibytes;
 
+mod bicep;
 mod check;
 mod linter;
 mod load;
@@ -76,6 +77,10 @@ pub struct Options {
     pub suppress: suppress::Stage,
     /// Files findings may point into besides the inputs (the configuration file).
     pub extra_sources: Vec<(Arc<str>, Arc<str>)>,
+    /// What Bicep inputs need to know of the run (set by `run`): its inputs as shown (a
+    /// `.bicep` and its compiled `.json` both in the run are checked once, through the
+    /// source) and the `.bicep` files other inputs use as modules.
+    pub bicep_run: Arc<crate::adapt::bicep::load::RunFiles>,
     /// Leave `Report::sources` empty: the output shows no source snippets, so each file's
     /// text is freed as soon as the file is checked instead of living until the end of the run.
     pub drop_sources: bool,
@@ -151,6 +156,10 @@ fn run_stages(inputs: &[Input], set: &PolicySet, opts: &Options) -> (Report, Vec
     // and a run of a few large files (sorted next to each other) would then keep one core busy
     // while the other idles.
     let in_flight = InFlight::new(MAX_MEMORY_IN_FLIGHT);
+    let opts = &Options {
+        bicep_run: Arc::new(bicep::run_files(inputs)),
+        ..opts.clone()
+    };
     let outcomes: Vec<FileOutcome> = inputs
         .par_iter()
         .with_max_len(1)

@@ -19,7 +19,9 @@ pub use report::{
     FileKind, FileSummary, Finding, LinterCode, NotDeployed, NotLinted, PolicyStats,
     RelatedLocation, Report, Suppression, SuppressionKind, Undecided, fingerprint,
 };
-pub use resource::{ArmOrigin, BicepSource, Format, Resource, ResourceId, TfOrigin, TfSource};
+pub use resource::{
+    ArmOrigin, BicepOrigin, BicepSource, Format, Resource, ResourceId, TfOrigin, TfSource,
+};
 pub use rule::{RuleDocs, RuleInfo};
 pub use severity::{Level, Severity};
 pub use span::{Pos, Span};

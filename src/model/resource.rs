@@ -102,6 +102,20 @@ pub struct ArmOrigin {
     pub bicep: Option<Arc<BicepSource>>,
     /// The symbolic name (languageVersion 2.0 templates).
     pub symbol: Option<Box<str>>,
+    /// For resources evaluated from Bicep source: the module calls that led to them and the
+    /// compiled template beside the source.
+    pub bicep_source: Option<Box<BicepOrigin>>,
+}
+
+/// Where a resource evaluated from `.bicep` source (not compiled JSON) came from besides its
+/// declaration.
+#[derive(Debug, Default)]
+pub struct BicepOrigin {
+    /// The `module` declarations that deployed it, outermost first: (span, what).
+    pub chain: Vec<(Span, String)>,
+    /// The compiled template beside the source, when the run has it: its path and the
+    /// evaluated resource compiled from the same declaration.
+    pub compiled: Option<(Arc<str>, Node)>,
 }
 
 /// A `.bicep` file beside a compiled template.

@@ -116,14 +116,34 @@ pub fn run_notes(result: &Report) -> Vec<(&'static str, String)> {
             ),
         ));
     }
-    if !result.not_linted.is_empty() {
-        let n = result.not_linted.len();
+    // Bicep modules not linted are named, each once (several evaluations may meet one).
+    let (modules, resources): (Vec<_>, Vec<_>) = result
+        .not_linted
+        .iter()
+        .partition(|d| d.resource.starts_with("module "));
+    if !resources.is_empty() {
+        let n = resources.len();
         notes.push((
             "not-linted",
             format!(
                 "{} not linted (an update of a resource not in the input; --statistics lists {})",
                 plural(n, "resource", "resources"),
                 if n == 1 { "it" } else { "them" },
+            ),
+        ));
+    }
+    if !modules.is_empty() {
+        let names: std::collections::BTreeSet<String> = modules
+            .iter()
+            .map(|d| printable(d.resource.trim_start_matches("module ")).into_owned())
+            .collect();
+        notes.push((
+            "modules-not-linted",
+            format!(
+                "{} not linted (registry and template-spec modules are not available offline; \
+                 files outside the scanned root are not read): {}",
+                plural(names.len(), "Bicep module", "Bicep modules"),
+                names.into_iter().collect::<Vec<_>>().join(", "),
             ),
         ));
     }

@@ -18,6 +18,13 @@ pub fn syntax_for(path: &str) -> Option<Syntax> {
     }
 }
 
+/// A Bicep source or parameters file (`.bicep`, `.bicepparam`), by extension.
+pub fn is_bicep_source(path: &str) -> bool {
+    path.rsplit_once('.').is_some_and(|(_, e)| {
+        e.eq_ignore_ascii_case("bicep") || e.eq_ignore_ascii_case("bicepparam")
+    })
+}
+
 /// For stdin without a usable name: JSON if the text starts like a JSON object.
 pub fn sniff(text: &str) -> Syntax {
     let t = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);

@@ -706,7 +706,12 @@ impl<'s, 't> Ctx<'s, 't> {
                     self.reject(at, why);
                     return unknown(span);
                 }
-                match functions::apply(&lower, &values, args, span) {
+                match functions::apply(
+                    &lower,
+                    &values,
+                    &|i| args.get(i).map(ToString::to_string),
+                    span,
+                ) {
                     // What the function built (`range`, `concat`, `union` copy their inputs).
                     Some(v) if self.scope.budget.charge_copy(&v) => v,
                     Some(_) => unknown(span),
@@ -762,110 +767,27 @@ impl<'s, 't> Ctx<'s, 't> {
         let input = args
             .first()
             .map_or_else(|| unknown(span), |a| self.eval(a, at));
-        let Some(lambda) = args.last() else {
-            return unknown(span);
+        // The lambdas in order (`toObject` has a key and a value lambda; `reduce` an initial
+        // value before its lambda).
+        let lambdas: Vec<&Expr> = match name {
+            "toobject" => args.iter().skip(1).take(2).collect(),
+            _ => args.last().into_iter().collect(),
         };
-        match (name, &input.value) {
-            ("mapvalues", Value::Map(entries)) => {
-                let mut out = Vec::new();
-                for e in entries {
-                    out.push(Entry {
-                        key: e.key.clone(),
-                        key_span: e.key_span,
-                        value: self.apply(lambda, vec![e.value.clone()], at, span),
-                    });
-                }
-                Node::new(Value::Map(out), span)
-            }
-            (_, Value::Seq(items)) => {
-                let items = items.clone();
-                match name {
-                    "map" => Node::new(
-                        Value::Seq(
-                            items
-                                .into_iter()
-                                .enumerate()
-                                .map(|(i, x)| {
-                                    let idx = Node::new(Value::Int(i as i64), span);
-                                    self.apply(lambda, vec![x, idx], at, span)
-                                })
-                                .collect(),
-                        ),
-                        span,
-                    ),
-                    "filter" => {
-                        let mut out = Vec::new();
-                        for (i, x) in items.into_iter().enumerate() {
-                            let idx = Node::new(Value::Int(i as i64), span);
-                            match self.apply(lambda, vec![x.clone(), idx], at, span).value {
-                                Value::Bool(true) => out.push(x),
-                                Value::Bool(false) => {}
-                                _ => return unknown(span),
-                            }
-                        }
-                        Node::new(Value::Seq(out), span)
-                    }
-                    "reduce" => {
-                        let mut acc = args
-                            .get(1)
-                            .map_or_else(|| unknown(span), |a| self.eval(a, at));
-                        for (i, x) in items.into_iter().enumerate() {
-                            let idx = Node::new(Value::Int(i as i64), span);
-                            acc = self.apply(lambda, vec![acc, x, idx], at, span);
-                        }
-                        acc
-                    }
-                    "sort" => {
-                        let mut out: Vec<Node> = Vec::with_capacity(items.len());
-                        for x in items {
-                            let mut pos = out.len();
-                            for (j, y) in out.iter().enumerate() {
-                                match self
-                                    .apply(lambda, vec![x.clone(), y.clone()], at, span)
-                                    .value
-                                {
-                                    Value::Bool(true) => {
-                                        pos = j;
-                                        break;
-                                    }
-                                    Value::Bool(false) => {}
-                                    _ => return unknown(span),
-                                }
-                            }
-                            out.insert(pos, x);
-                        }
-                        Node::new(Value::Seq(out), span)
-                    }
-                    "toobject" => {
-                        let key_fn = args.get(1);
-                        let value_fn = args.get(2);
-                        let mut out: Vec<Entry> = Vec::new();
-                        for x in items {
-                            let k = match key_fn {
-                                Some(f) => self.apply(f, vec![x.clone()], at, span),
-                                None => return unknown(span),
-                            };
-                            let Some(key) = k.as_str() else {
-                                return unknown(span);
-                            };
-                            let v = match value_fn {
-                                Some(f) => self.apply(f, vec![x], at, span),
-                                None => x,
-                            };
-                            out.retain(|e| !e.key.eq_ignore_ascii_case(key));
-                            out.push(Entry {
-                                key: key.into(),
-                                key_span: k.span,
-                                value: v,
-                            });
-                        }
-                        Node::new(Value::Map(out), span)
-                    }
-                    _ => unknown(span),
-                }
-            }
-            _ => unknown(span),
-        }
+        let init = (name == "reduce").then(|| {
+            args.get(1)
+                .map_or_else(|| unknown(span), |a| self.eval(a, at))
+        });
+        functions::higher_order(
+            name,
+            &input,
+            init,
+            lambdas.len(),
+            &mut |k, values| match lambdas.get(k) {
+                Some(l) => self.apply(l, values, at, span),
+                None => unknown(span),
+            },
+            span,
+        )
     }
 }
 

@@ -6,7 +6,6 @@
 //! placeholders, so the type and name at their end stay comparable.
 
 use super::eval::{MAX_ITEMS, MAX_STRING, unknown};
-use super::expr::Expr;
 pub use crate::model::identity::id_key;
 use crate::model::{Entry, Node, Span, Value};
 
@@ -58,7 +57,15 @@ const DEPLOYMENT_TIME: &[&str] = &[
     "providers",
 ];
 
-pub fn apply(name: &str, args: &[Node], exprs: &[Expr], span: Span) -> Option<Node> {
+/// Applies function `name` (lower case) to evaluated `args`. `placeholder(i)` names the
+/// expression of argument `i` (for the `{expression}` parts of resource IDs); ARM prints its
+/// template expression, Bicep its source expression.
+pub fn apply(
+    name: &str,
+    args: &[Node],
+    placeholder: &dyn Fn(usize) -> Option<String>,
+    span: Span,
+) -> Option<Node> {
     if DEPLOYMENT_TIME.contains(&name) || name.starts_with("list") {
         return Some(unknown(span));
     }
@@ -68,7 +75,7 @@ pub fn apply(name: &str, args: &[Node], exprs: &[Expr], span: Span) -> Option<No
         | "tenantresourceid"
         | "managementgroupresourceid"
         | "extensionresourceid" => {
-            return Some(resource_id(name, args, exprs, span));
+            return Some(resource_id(name, args, placeholder, span));
         }
         "trygetvalue" | "tryget" => return Some(try_get(args, span)),
         "empty" => {
@@ -453,6 +460,120 @@ pub fn apply(name: &str, args: &[Node], exprs: &[Expr], span: Span) -> Option<No
     Some(v)
 }
 
+/// The lambda functions over evaluated inputs, for both evaluators: `map`, `filter`,
+/// `reduce` (with `init`), `sort`, `toObject` (key lambda, then an optional value lambda),
+/// `mapValues` and `groupBy`. `call(k, arguments)` applies the `k`-th lambda; `lambdas` says
+/// how many were given. Unknown when the input or a deciding lambda result is.
+pub fn higher_order(
+    name: &str,
+    input: &Node,
+    init: Option<Node>,
+    lambdas: usize,
+    call: &mut dyn FnMut(usize, Vec<Node>) -> Node,
+    span: Span,
+) -> Node {
+    let idx = |i: usize| node(Value::Int(i as i64), span);
+    match (name, &input.value) {
+        ("mapvalues", Value::Map(entries)) => {
+            let mut out = Vec::new();
+            for e in entries {
+                out.push(Entry {
+                    key: e.key.clone(),
+                    key_span: e.key_span,
+                    value: call(0, vec![e.value.clone()]),
+                });
+            }
+            node(Value::Map(out), span)
+        }
+        (_, Value::Seq(items)) => {
+            let items = items.clone();
+            match name {
+                "map" => seq(
+                    items
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, x)| call(0, vec![x, idx(i)]))
+                        .collect(),
+                    span,
+                ),
+                "filter" => {
+                    let mut out = Vec::new();
+                    for (i, x) in items.into_iter().enumerate() {
+                        match call(0, vec![x.clone(), idx(i)]).value {
+                            Value::Bool(true) => out.push(x),
+                            Value::Bool(false) => {}
+                            _ => return unknown(span),
+                        }
+                    }
+                    seq(out, span)
+                }
+                "reduce" => {
+                    let mut acc = init.unwrap_or_else(|| unknown(span));
+                    for (i, x) in items.into_iter().enumerate() {
+                        acc = call(0, vec![acc, x, idx(i)]);
+                    }
+                    acc
+                }
+                "sort" => {
+                    let mut out: Vec<Node> = Vec::with_capacity(items.len());
+                    for x in items {
+                        let mut pos = out.len();
+                        for (j, y) in out.iter().enumerate() {
+                            match call(0, vec![x.clone(), y.clone()]).value {
+                                Value::Bool(true) => {
+                                    pos = j;
+                                    break;
+                                }
+                                Value::Bool(false) => {}
+                                _ => return unknown(span),
+                            }
+                        }
+                        out.insert(pos, x);
+                    }
+                    seq(out, span)
+                }
+                "toobject" | "groupby" => {
+                    if lambdas == 0 {
+                        return unknown(span);
+                    }
+                    let mut out: Vec<Entry> = Vec::new();
+                    for x in items {
+                        let k = call(0, vec![x.clone()]);
+                        let Some(key) = k.as_str() else {
+                            return unknown(span);
+                        };
+                        if name == "groupby" {
+                            match out.iter_mut().find(|e| &*e.key == key) {
+                                Some(e) => {
+                                    if let Value::Seq(v) = &mut e.value.value {
+                                        v.push(x);
+                                    }
+                                }
+                                None => out.push(Entry {
+                                    key: key.into(),
+                                    key_span: k.span,
+                                    value: node(Value::Seq(vec![x]), span),
+                                }),
+                            }
+                            continue;
+                        }
+                        let v = if lambdas > 1 { call(1, vec![x]) } else { x };
+                        out.retain(|e| !e.key.eq_ignore_ascii_case(key));
+                        out.push(Entry {
+                            key: key.into(),
+                            key_span: k.span,
+                            value: v,
+                        });
+                    }
+                    node(Value::Map(out), span)
+                }
+                _ => unknown(span),
+            }
+        }
+        _ => unknown(span),
+    }
+}
+
 /// `.name` on a value: case-insensitive, null when missing (as `.?` reads it).
 pub fn member(target: &Node, name: &str, span: Span) -> Node {
     match &target.value {
@@ -638,14 +759,11 @@ pub fn from_json(j: &serde_json::Value, span: Span) -> Node {
 }
 
 /// The text of an ID segment; unknown values become `{expression}` placeholders.
-fn segment(n: &Node, e: Option<&Expr>) -> String {
+fn segment(n: &Node, e: Option<String>) -> String {
     match &n.value {
         Value::Str(s) => s.to_string(),
         Value::Int(_) | Value::Float(_) | Value::Bool(_) => to_text(n),
-        _ => format!(
-            "{{{}}}",
-            e.map_or_else(|| "?".to_string(), ToString::to_string)
-        ),
+        _ => format!("{{{}}}", e.unwrap_or_else(|| "?".to_string())),
     }
 }
 
@@ -657,8 +775,13 @@ fn looks_like_type(n: &Node) -> bool {
     })
 }
 
-fn resource_id(name: &str, args: &[Node], exprs: &[Expr], span: Span) -> Node {
-    let seg = |i: usize| segment(&args[i], exprs.get(i));
+fn resource_id(
+    name: &str,
+    args: &[Node],
+    placeholder: &dyn Fn(usize) -> Option<String>,
+    span: Span,
+) -> Node {
+    let seg = |i: usize| segment(&args[i], placeholder(i));
     let Some(t) = args.iter().position(looks_like_type) else {
         return unknown(span);
     };

@@ -122,6 +122,7 @@ impl Walker<'_> {
                 refs: Vec::new(),
                 bicep: top.then(|| self.run.bicep.clone()).flatten(),
                 symbol: None,
+                bicep_source: None,
             })),
             tf: None,
         });
@@ -285,6 +286,7 @@ impl Walker<'_> {
                     refs: vec![key.into()],
                     bicep: (depth == 0).then(|| self.run.bicep.clone()).flatten(),
                     symbol: symbol.map(Into::into),
+                    bicep_source: None,
                 })),
                 tf: None,
             });

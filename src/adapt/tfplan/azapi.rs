@@ -74,6 +74,7 @@ pub fn resource(file: usize, address: &str, values: Node, origin: TfOrigin) -> O
             refs,
             bicep: None,
             symbol: Some(address.into()),
+            bicep_source: None,
         })),
         tf: Some(Box::new(origin)),
     })

@@ -1,0 +1,2 @@
+param dbPassword string // expect: SEC011
+param adminUser string = 'azureuser'

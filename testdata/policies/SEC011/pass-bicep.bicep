@@ -1,0 +1,5 @@
+@secure()
+param dbPassword string
+param adminUser string = 'azureuser'
+
+output user string = adminUser
