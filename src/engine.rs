@@ -23,6 +23,8 @@ use crate::source::detect::{
 use crate::source::{Limits, LineIndex, json, scalar::Schema, strip_bom, yaml};
 use crate::suppress::{self, Suppress};
 
+mod terraform;
+
 /// Files (and standard input) larger than this, 100 MiB, are refused with AKL003 rather than
 /// read into memory.
 pub use crate::confine::MAX_FILE_BYTES;
@@ -53,6 +55,9 @@ pub struct Options {
     pub arm_parameters: Vec<std::path::PathBuf>,
     /// Root module directory of Terraform plans' `.tf` sources (default: the plan's directory).
     pub tf_root: Option<std::path::PathBuf>,
+    /// `--tf-var-file` / `--tf-var NAME=VALUE` for Terraform source modules (`.tf`).
+    pub tf_var_files: Vec<std::path::PathBuf>,
+    pub tf_vars: Vec<(String, String)>,
     /// The chart directory of Helm-rendered inputs (default: found from the `# Source:` paths).
     pub helm_chart: Option<std::path::PathBuf>,
     /// Suppressions from the configuration (`ignore-resources`).
@@ -251,6 +256,8 @@ impl FileOutcome {
 
 /// Runs policies over inputs. `set` must already carry the user's selection.
 pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
+    let grouped = terraform::group(inputs);
+    let inputs = grouped.as_deref().unwrap_or(inputs);
     // One work unit per file: rayon's default splitting hands out contiguous runs of files,
     // and a run of a few large files (sorted next to each other) would then keep one core busy
     // while the other idles.
@@ -564,6 +571,10 @@ fn process_file(file: usize, input: &Input, set: &PolicySet, opts: &Options) -> 
         panic!("injected by a test");
     }
     let mut out = FileOutcome::new(input.display.clone(), input.explicit, set);
+    if opts.input_format == InputFormat::Auto && terraform::is_module_input(input) {
+        terraform::process(file, input, set, opts, &mut out);
+        return out;
+    }
     let path = input.display.clone();
     // A file named explicitly without an extension (`~/.kube/config`) is read as YAML, but
     // only counts as an input if it parses and holds Kubernetes objects: a Makefile passed by
@@ -1328,6 +1339,9 @@ fn to_finding(
             in_repository: true,
         });
     }
+    // A `.tf` source resource: the file its node is in, the header of a whole block.
+    let (path, raw_span) = crate::adapt::terraform::locate(res, raw.span, &raw.keys, &mut related)
+        .unwrap_or((path, raw.span));
     // Identity, not location: the rendered file even when the finding lands in a template.
     let fingerprint = fingerprint(&[
         &policy.id,
@@ -1340,7 +1354,7 @@ fn to_finding(
     ]);
     let (path, span, also_at) = match in_template {
         Some((tpath, tspan)) => (tpath, tspan, Some((path, raw.span))),
-        None => (path, raw.span.in_source(0), None),
+        None => (path, raw_span.in_source(0), None),
     };
     Finding {
         id: policy.id.as_str().into(),

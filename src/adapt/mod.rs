@@ -4,4 +4,5 @@ pub mod arm;
 pub mod helm;
 pub mod kubernetes;
 pub mod secrets;
+pub mod terraform;
 pub mod tfplan;

@@ -61,7 +61,9 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
     for r in &result.resources {
         let h = &hidden[&r.file];
         let line = serde_json::json!({
-            "file": inputs.get(r.file).map(|i| i.display.to_string()),
+            "file": akslint::adapt::terraform::resource_file(r)
+                .or_else(|| inputs.get(r.file).map(|i| i.display.clone()))
+                .map(|p| p.to_string()),
             "format": r.format.as_str(),
             "kind": r.kind(),
             "name": r.name(),

@@ -6,5 +6,7 @@ mod resource;
 mod span;
 
 pub use node::{Entry, Node, Value};
-pub use resource::{ArmOrigin, BicepSource, Format, Resource, ResourceId, TfOrigin, TfSource};
+pub use resource::{
+    ArmOrigin, BicepSource, Format, Resource, ResourceId, TfModuleSource, TfOrigin, TfSource,
+};
 pub use span::{Pos, Span};

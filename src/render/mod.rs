@@ -9,6 +9,7 @@ pub mod text;
 
 use text::printable;
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use crate::engine::RunResult;
@@ -90,11 +91,32 @@ pub fn run_notes(result: &RunResult) -> Vec<(&'static str, String)> {
     }
     if !result.not_linted.is_empty() {
         let n = result.not_linted.len();
+        // Each reason once, with how many it is (Terraform modules not installed, ...).
+        let mut whys: BTreeMap<&str, usize> = BTreeMap::new();
+        for d in &result.not_linted {
+            *whys.entry(d.why).or_default() += 1;
+        }
+        fn why(w: &str) -> &str {
+            match w {
+                "its target (resource_id) is not in the plan" => {
+                    "an update of a resource not in the input"
+                }
+                w => w,
+            }
+        }
+        let reasons = if whys.len() == 1 {
+            whys.keys().map(|w| why(w).to_string()).collect::<Vec<_>>()
+        } else {
+            whys.iter()
+                .map(|(w, k)| format!("{k}: {}", why(w)))
+                .collect()
+        };
         notes.push((
             "not-linted",
             format!(
-                "{} not linted (an update of a resource not in the input; --statistics lists {})",
+                "{} not linted ({}; --statistics lists {})",
                 plural(n, "resource", "resources"),
+                reasons.join("; "),
                 if n == 1 { "it" } else { "them" },
             ),
         ));

@@ -1,0 +1,111 @@
+//! The engine's side of Terraform source (`.tf` modules): one input per module directory,
+//! loaded by `adapt::terraform` and checked like any file's resources.
+
+use std::sync::Arc;
+
+use super::{FileKind, FileOutcome, NotLinted, Options, check_resources, linter_finding};
+use crate::adapt::terraform;
+use crate::discover::{Input, Origin};
+use crate::policy::compile::PolicySet;
+use crate::suppress;
+
+/// Whether the input is a file of a Terraform module (and so goes to [`process`]).
+pub(super) fn is_module_input(input: &Input) -> bool {
+    terraform::is_module_file(&input.display)
+}
+
+/// The inputs with every Terraform module's files folded into one input (see
+/// `discover::group_terraform`).
+pub(super) fn group(inputs: &[Input]) -> Option<Vec<Input>> {
+    crate::discover::group_terraform(
+        inputs,
+        terraform::is_module_file,
+        terraform::is_config_file,
+        terraform::local_module_dirs,
+    )
+}
+
+/// Loads the module the input belongs to (its whole directory) and checks its resources.
+pub(super) fn process(
+    file: usize,
+    input: &Input,
+    set: &PolicySet,
+    opts: &Options,
+    out: &mut FileOutcome,
+) {
+    let shown = std::path::Path::new(&*input.display);
+    let (dir, overlay) = match &input.origin {
+        Origin::File(p) => (terraform::module_dir(p), None),
+        Origin::Stdin(text) => (
+            terraform::module_dir(shown),
+            Some((shown.to_path_buf(), text.clone())),
+        ),
+        Origin::Piped(bytes) => (
+            terraform::module_dir(shown),
+            Some((
+                shown.to_path_buf(),
+                Arc::from(String::from_utf8_lossy(bytes).as_ref()),
+            )),
+        ),
+        Origin::PipedOverLimit => return,
+    };
+    let req = terraform::Request {
+        shown: terraform::module_dir(shown),
+        dir,
+        confine: input.root.clone(),
+        overlay,
+        var_files: opts.tf_var_files.clone(),
+        vars: opts.tf_vars.clone(),
+        budget: 0,
+    };
+    let loaded = terraform::load(file, &req);
+    if !loaded.is_module {
+        // A `.tfvars` file without a module beside it.
+        return;
+    }
+    out.summary.kind = FileKind::Terraform;
+    for ((path, text), (raw, spans)) in loaded
+        .files
+        .iter()
+        .zip(loaded.raw_texts.iter().zip(&loaded.secret_spans))
+    {
+        out.secrets.add(raw, spans);
+        out.suppressions.extend(suppress::scan_comments(raw, path));
+        if *path == input.display {
+            out.text = Some(text.clone());
+        } else {
+            out.extra_texts.push((path.clone(), text.clone()));
+        }
+        out.bytes += raw.len() as u64;
+    }
+    for p in &loaded.problems {
+        linter_finding(
+            set,
+            if p.limit { "AKL003" } else { "AKL001" },
+            &p.path,
+            p.span,
+            p.message.clone(),
+            &mut out.findings,
+        );
+    }
+    out.not_linted = loaded
+        .not_linted
+        .iter()
+        .map(|n| NotLinted {
+            path: n.path.clone(),
+            at: n.span.start,
+            resource: n.resource.clone(),
+            why: n.why,
+        })
+        .collect();
+    out.summary.resources = loaded.resources.len();
+    if opts.parse_only {
+        return;
+    }
+    if opts.collect {
+        out.kept = loaded.resources;
+        return;
+    }
+    let path = input.display.clone();
+    check_resources(loaded.resources, set, &path, None, out);
+}
