@@ -76,6 +76,10 @@ pub struct Config {
     /// ARM parameters files bound to every template (relative to the configuration file).
     pub arm_parameters: Vec<PathBuf>,
     pub tf_root: Option<PathBuf>,
+    /// `tf-var-files` (relative to the configuration file) and `tf-vars`: values of the root
+    /// variables of Terraform source modules.
+    pub tf_var_files: Vec<PathBuf>,
+    pub tf_vars: Vec<(String, String)>,
     /// `ignore-resources` entries.
     pub suppressions: Vec<Suppress>,
 }
@@ -91,6 +95,8 @@ const KEYS: &[&str] = &[
     "settings",
     "arm",
     "tf-root",
+    "tf-var-files",
+    "tf-vars",
     "ignore-resources",
 ];
 
@@ -131,7 +137,8 @@ fn confine_paths(config: &Config, shown: &str, base: &Path) -> Result<(), Config
         .iter()
         .map(|p| ("policies", p))
         .chain(config.arm_parameters.iter().map(|p| ("arm.parameters", p)))
-        .chain(config.tf_root.iter().map(|p| ("tf-root", p)));
+        .chain(config.tf_root.iter().map(|p| ("tf-root", p)))
+        .chain(config.tf_var_files.iter().map(|p| ("tf-var-files", p)));
     for (key, p) in named {
         if let Err(crate::confine::ReadError::Outside { root }) = root.resolve(p) {
             return Err(ConfigLoadError::Outside {
@@ -297,6 +304,28 @@ pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Config, Box<Config
                 }
             }
             "tf-root" => config.tf_root = Some(path_of(r.string(v, "tf-root")?)),
+            "tf-var-files" => {
+                config.tf_var_files = r
+                    .strings(v, "tf-var-files")?
+                    .into_iter()
+                    .map(path_of)
+                    .collect();
+            }
+            "tf-vars" => {
+                for e in r.map(v, "tf-vars")? {
+                    let value = match &e.value.value {
+                        Value::Seq(_) | Value::Map(_) | Value::Null | Value::Unknown => {
+                            return Err(r.error(
+                                e.value.span,
+                                format!("`tf-vars.{}` must be a scalar", e.key),
+                                Some("write lists and objects as HCL in a string: `'[\"10.0.0.0/8\"]'`".into()),
+                            ));
+                        }
+                        other => other.to_string(),
+                    };
+                    config.tf_vars.push((e.key.to_string(), value));
+                }
+            }
             "ignore-resources" => {
                 let Some(items) = v.as_seq() else {
                     return Err(r.error(v.span, "`ignore-resources` takes a list", None));
@@ -382,6 +411,8 @@ pub fn json_schema() -> serde_json::Value {
                 "parameters": {"description": "ARM parameters files bound to every template, relative to this file.", "type": "array", "items": {"type": "string"}}
             }},
             "tf-root": {"description": "Root module directory of the .tf sources of Terraform plans.", "type": "string"},
+            "tf-var-files": {"description": "Variables files (.tfvars) for Terraform source modules, relative to this file; later ones win.", "type": "array", "items": {"type": "string"}},
+            "tf-vars": {"description": "Values of root variables of Terraform source modules (as --tf-var NAME=VALUE).", "type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
             "ignore-resources": {"description": "Suppressions by resource name or Terraform address glob.", "type": "array", "items": {
                 "type": "object", "additionalProperties": false, "required": ["resource", "ids"],
                 "properties": {
@@ -452,6 +483,9 @@ pub struct Overrides {
     /// Replace the configuration's when non-empty / set.
     pub arm_parameters: Vec<PathBuf>,
     pub tf_root: Option<PathBuf>,
+    /// Appended to the configuration's (they win over it).
+    pub tf_var_files: Vec<PathBuf>,
+    pub tf_vars: Vec<(String, String)>,
 }
 
 /// A run set up from a configuration: policies selected and tuned, engine options filled.
@@ -544,6 +578,13 @@ impl Config {
         let opts = crate::engine::Options {
             arm_parameters,
             tf_root: o.tf_root.clone().or_else(|| self.tf_root.clone()),
+            tf_var_files: self
+                .tf_var_files
+                .iter()
+                .chain(&o.tf_var_files)
+                .cloned()
+                .collect(),
+            tf_vars: self.tf_vars.iter().chain(&o.tf_vars).cloned().collect(),
             suppressions: self.suppressions.clone(),
             extra_sources,
             ..Default::default()

@@ -23,6 +23,12 @@ pub struct ResourcesArgs {
     /// Root module directory of Terraform plans' `.tf` sources.
     #[arg(long = "tf-root", value_name = "DIR")]
     tf_root: Option<PathBuf>,
+    /// A variables file for Terraform source modules (repeatable; later ones win).
+    #[arg(long = "tf-var-file", value_name = "FILE")]
+    tf_var_files: Vec<PathBuf>,
+    /// A root variable's value for Terraform source modules (repeatable).
+    #[arg(long = "tf-var", value_name = "NAME=VALUE")]
+    tf_vars: Vec<String>,
     /// Path to report for standard input (also picks its format by extension).
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
@@ -43,6 +49,8 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
         collect: true,
         arm_parameters: args.arm_parameters.clone(),
         tf_root: args.tf_root.clone(),
+        tf_var_files: args.tf_var_files.clone(),
+        tf_vars: super::tf_vars(&args.tf_vars)?,
         ..Default::default()
     };
     let result = engine::run(&inputs, &set, &opts);

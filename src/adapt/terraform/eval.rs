@@ -473,7 +473,7 @@ impl Eval<'_> {
         let mut out = String::new();
         let mut known = true;
         let mut sensitive = false;
-        self.render(t, &mut out, &mut known, &mut sensitive, env)?;
+        self.render(t, &mut out, &mut known, &mut sensitive, &mut false, env)?;
         if sensitive {
             self.sensitive.borrow_mut().push(span);
         }
@@ -484,19 +484,37 @@ impl Eval<'_> {
         })
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn render(
         &self,
         t: &Template,
         out: &mut String,
         known: &mut bool,
         sensitive: &mut bool,
+        strip_next: &mut bool,
         env: &mut Env,
     ) -> Result<(), Fail> {
+        // `~` strip markers: a tag's start strips the whitespace before it, its end the
+        // whitespace after it.
+        fn trim_end(out: &mut String) {
+            let n = out.trim_end().len();
+            out.truncate(n);
+        }
         for el in t.iter() {
             self.budget.charge(1)?;
             match el {
-                Element::Literal(s) => out.push_str(s.value()),
+                Element::Literal(s) => {
+                    let text: &str = s.value();
+                    out.push_str(if std::mem::take(strip_next) {
+                        text.trim_start()
+                    } else {
+                        text
+                    });
+                }
                 Element::Interpolation(i) => {
+                    if i.strip.strip_start() {
+                        trim_end(out);
+                    }
                     let v = self.eval(&i.expr, env)?;
                     if self.sensitive.borrow().contains(&v.span) {
                         *sensitive = true;
@@ -508,25 +526,60 @@ impl Eval<'_> {
                         }
                         None => *known = false,
                     }
+                    *strip_next = i.strip.strip_end();
                 }
                 Element::Directive(d) => match &**d {
                     Directive::If(i) => {
+                        if i.if_expr.strip.strip_start() {
+                            trim_end(out);
+                        }
                         let c = self.eval(&i.if_expr.cond_expr, env)?;
                         match c.value {
                             Value::Bool(true) => {
-                                self.render(&i.if_expr.template, out, known, sensitive, env)?
+                                *strip_next = i.if_expr.strip.strip_end();
+                                self.render(
+                                    &i.if_expr.template,
+                                    out,
+                                    known,
+                                    sensitive,
+                                    strip_next,
+                                    env,
+                                )?;
+                                if i.else_expr
+                                    .as_ref()
+                                    .map_or(i.endif_expr.strip.strip_start(), |e| {
+                                        e.strip.strip_start()
+                                    })
+                                {
+                                    trim_end(out);
+                                }
                             }
                             Value::Bool(false) => {
                                 if let Some(e) = &i.else_expr {
-                                    self.render(&e.template, out, known, sensitive, env)?;
+                                    *strip_next = e.strip.strip_end();
+                                    self.render(
+                                        &e.template,
+                                        out,
+                                        known,
+                                        sensitive,
+                                        strip_next,
+                                        env,
+                                    )?;
+                                    if i.endif_expr.strip.strip_start() {
+                                        trim_end(out);
+                                    }
                                 }
                             }
                             Value::Unknown => *known = false,
                             _ => return Err(Fail::Error),
                         }
+                        *strip_next = i.endif_expr.strip.strip_end();
                     }
                     Directive::For(f) => {
                         let fe = &f.for_expr;
+                        if fe.strip.strip_start() {
+                            trim_end(out);
+                        }
                         let coll = self.eval(&fe.collection_expr, env)?;
                         let items = match iterate(&coll) {
                             Some(items) => items,
@@ -538,12 +591,18 @@ impl Eval<'_> {
                         };
                         for (k, v) in items {
                             let pushed = bind(env, fe.key_var.as_ref(), &fe.value_var, k, v);
-                            let r = self.render(&fe.template, out, known, sensitive, env);
+                            *strip_next = fe.strip.strip_end();
+                            let r =
+                                self.render(&fe.template, out, known, sensitive, strip_next, env);
                             for _ in 0..pushed {
                                 env.pop();
                             }
                             r?;
+                            if f.endfor_expr.strip.strip_start() {
+                                trim_end(out);
+                            }
                         }
+                        *strip_next = f.endfor_expr.strip.strip_end();
                     }
                 },
             }
