@@ -256,7 +256,7 @@ impl FileOutcome {
 
 /// Runs policies over inputs. `set` must already carry the user's selection.
 pub fn run(inputs: &[Input], set: &PolicySet, opts: &Options) -> RunResult {
-    let grouped = terraform::group(inputs);
+    let grouped = terraform::group(inputs, opts);
     let inputs = grouped.as_deref().unwrap_or(inputs);
     // One work unit per file: rayon's default splitting hands out contiguous runs of files,
     // and a run of a few large files (sorted next to each other) would then keep one core busy
@@ -908,6 +908,11 @@ fn process_plan(
     let sources =
         tfplan::source::SourceIndex::build(root.get("configuration"), &dir, &shown, &confine);
     let plan_secrets = secrets::spans(&root);
+    // Findings land on these `.tf` lines: their frames and suppression comments.
+    for (p, t) in sources.files() {
+        out.suppressions.extend(suppress::scan_comments(&t, &p));
+        out.extra_texts.push((p, secrets::mask_lines(&t).into()));
+    }
     let loaded = tfplan::load(file, &root, &sources);
     drop(root);
     out.notes
@@ -1331,13 +1336,20 @@ fn to_finding(
         }
         None => (path, dedupe_key),
     };
+    // A plan resource whose `.tf` block was found: the line a reviewer sees is primary, the
+    // planned value related.
+    let mut in_tf = None;
     if let Some(src) = res.tf.as_ref().and_then(|t| t.source.as_ref()) {
         related.push(RelatedLocation {
-            path: src.path.clone(),
-            span: Some(tfplan::source::attribute_span(src, &path_keys(&raw))),
-            message: format!("`{}` in the Terraform source", res.name().unwrap_or("")),
+            path: path.clone(),
+            span: Some(raw.span.in_source(0)),
+            message: format!("`{}` in the plan", res.name().unwrap_or("")),
             in_repository: true,
         });
+        in_tf = Some((
+            src.path.clone(),
+            tfplan::source::attribute_span(src, &path_keys(&raw)),
+        ));
     }
     // A `.tf` source resource: the file its node is in, the header of a whole block.
     let (path, raw_span) = crate::adapt::terraform::locate(res, raw.span, &raw.keys, &mut related)
@@ -1352,7 +1364,7 @@ fn to_finding(
         &raw.stable_path,
         &fingerprint_extra,
     ]);
-    let (path, span, also_at) = match in_template {
+    let (path, span, also_at) = match in_template.or(in_tf) {
         Some((tpath, tspan)) => (tpath, tspan, Some((path, raw.span))),
         None => (path, raw_span.in_source(0), None),
     };

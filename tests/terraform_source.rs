@@ -615,3 +615,57 @@ fn modules_outside_the_root_or_not_installed_are_named_as_not_linted() {
         )]
     );
 }
+
+/// (id, resource name) of every finding of `check ARGS --format json` run in the crate root.
+fn ids_on_resources(args: &[&str]) -> Vec<(String, String)> {
+    let mut a = vec!["check", "--format", "json"];
+    a.extend_from_slice(args);
+    let r = run_in(&common::root(), &a);
+    assert!(!r.stderr.contains("panicked"), "{r:?}");
+    let mut v: Vec<(String, String)> = r.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["id"].as_str().unwrap().to_string(),
+                f["resource"]["name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_module_and_the_plan_made_from_it_give_the_same_findings_on_the_same_resources() {
+    let base = common::root().join("testdata/terraform/differential");
+    let mut cases = 0;
+    for entry in std::fs::read_dir(&base).unwrap() {
+        let case = entry.unwrap().path();
+        let name = case.file_name().unwrap().to_string_lossy().into_owned();
+        let src = format!("testdata/terraform/differential/{name}/src");
+        let plan = format!("testdata/terraform/differential/{name}/plan");
+        let from_source = ids_on_resources(&[&src]);
+        let from_plan = ids_on_resources(&[&plan]);
+        assert!(
+            !from_source.is_empty(),
+            "{name}: no findings: the test could not fail"
+        );
+        assert_eq!(from_source, from_plan, "{name}");
+        // Together (the plan naming its sources): each resource is checked once, the plan's
+        // values win, and the findings land on the `.tf` lines.
+        let together = ids_on_resources(&[&plan, &src, "--tf-root", &src]);
+        assert_eq!(together, from_plan, "{name}");
+        let r = run_in(
+            &common::root(),
+            &["check", "--format", "json", &plan, &src, "--tf-root", &src],
+        );
+        for f in r.json()["findings"].as_array().unwrap() {
+            assert_eq!(f["path"], format!("{src}/main.tf"), "{f}");
+            assert_eq!(f["related"][0]["path"], format!("{plan}/plan.json"), "{f}");
+        }
+        cases += 1;
+    }
+    assert!(cases >= 1);
+}

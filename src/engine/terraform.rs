@@ -16,13 +16,57 @@ pub(super) fn is_module_input(input: &Input) -> bool {
 
 /// The inputs with every Terraform module's files folded into one input (see
 /// `discover::group_terraform`).
-pub(super) fn group(inputs: &[Input]) -> Option<Vec<Input>> {
-    crate::discover::group_terraform(
+/// A module that a plan of the run was made from (the plan's directory, or `--tf-root`, and
+/// the module directories below it) is checked once, through the plan: its values win, and its findings land on the `.tf` lines.
+pub(super) fn group(inputs: &[Input], opts: &Options) -> Option<Vec<Input>> {
+    let mut grouped = crate::discover::group_terraform(
         inputs,
         terraform::is_module_file,
         terraform::is_config_file,
         terraform::local_module_dirs,
-    )
+    )?;
+    let planned: Vec<std::path::PathBuf> =
+        inputs.iter().filter_map(|i| plan_root(i, opts)).collect();
+    if !planned.is_empty() {
+        grouped.retain(|i| match &i.origin {
+            Origin::File(p) if is_module_input(i) => {
+                let dir = crate::discover::absolute(&terraform::module_dir(p));
+                // The plan's root module and the modules below it (its local modules).
+                !planned.iter().any(|root| dir.starts_with(root))
+            }
+            _ => true,
+        });
+    }
+    Some(grouped)
+}
+
+/// The root module directory of a Terraform plan input (by a look at its first 64 KiB).
+fn plan_root(input: &Input, opts: &Options) -> Option<std::path::PathBuf> {
+    use std::io::Read;
+    let Origin::File(p) = &input.origin else {
+        return None;
+    };
+    let name = input.display.to_ascii_lowercase();
+    if !name.ends_with(".json") || terraform::is_module_file(&name) {
+        return None;
+    }
+    let mut head = Vec::new();
+    std::fs::File::open(p)
+        .ok()?
+        .take(64 * 1024)
+        .read_to_end(&mut head)
+        .ok()?;
+    let head = String::from_utf8_lossy(&head);
+    let plan = head.contains("\"format_version\"")
+        && (head.contains("\"terraform_version\"") || head.contains("\"planned_values\""));
+    plan.then(|| {
+        crate::discover::absolute(
+            opts.tf_root
+                .as_deref()
+                .map_or_else(|| terraform::module_dir(p), std::path::Path::to_path_buf)
+                .as_path(),
+        )
+    })
 }
 
 /// Loads the module the input belongs to (its whole directory) and checks its resources.
