@@ -333,10 +333,16 @@ pub fn group_terraform(
     is_config: fn(&str) -> bool,
     calls: fn(&Path, &ScanRoot) -> Vec<PathBuf>,
 ) -> Option<Vec<Input>> {
+    // In-memory text (an editor buffer, standard input) named by an absolute path belongs to
+    // the module of that directory, and stands for it: its text replaces the file on disk.
     let dir_of = |i: &Input| match &i.origin {
         Origin::File(p) => Some(absolute(p.parent().unwrap_or(Path::new(".")))),
+        Origin::Stdin(_) | Origin::Piped(_) if Path::new(&*i.display).is_absolute() => Some(
+            absolute(Path::new(&*i.display).parent().unwrap_or(Path::new("/"))),
+        ),
         _ => None,
     };
+    let in_memory = |i: &Input| !matches!(i.origin, Origin::File(_));
     if !inputs
         .iter()
         .any(|i| is_member(&i.display) && dir_of(i).is_some())
@@ -352,8 +358,9 @@ pub fn group_terraform(
         let Some(d) = dir_of(i) else { continue };
         let entry = groups.entry(d).or_insert((n, false));
         let lead = &inputs[entry.0];
-        // A configuration file stands for the module before a variables file.
-        if is_config(&i.display) && !is_config(&lead.display) {
+        // A buffer stands for the module, else a configuration file before a variables file.
+        if in_memory(i) || (!in_memory(lead) && is_config(&i.display) && !is_config(&lead.display))
+        {
             entry.0 = n;
         }
         entry.1 |= i.explicit;

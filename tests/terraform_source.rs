@@ -669,3 +669,57 @@ fn a_module_and_the_plan_made_from_it_give_the_same_findings_on_the_same_resourc
     }
     assert!(cases >= 1);
 }
+
+#[test]
+fn unsaved_text_of_one_file_is_linted_with_the_rest_of_its_module_from_disk() {
+    use std::io::Write;
+    let dir = module(&[
+        (
+            "main.tf",
+            "resource \"azurerm_container_registry\" \"acr\" {\n  admin_enabled = var.admin\n}\n",
+        ),
+        ("vars.tf", "variable \"admin\" {\n  default = false\n}\n"),
+    ]);
+    let real = std::fs::canonicalize(dir.path()).unwrap();
+    let name = real.join("vars.tf").to_string_lossy().into_owned();
+    // The editor's buffer of vars.tf (as the language server passes it): admin now true.
+    let mut child = common::command(&real)
+        .args([
+            "check",
+            "-",
+            "--stdin-filename",
+            &name,
+            ".",
+            "--select",
+            "SEC006",
+            "--format",
+            "json",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"variable \"admin\" {\n  default = true\n}\n")
+        .unwrap();
+    let r = common::finish(child.wait_with_output().unwrap());
+    assert_eq!(
+        findings(&r),
+        [(
+            "SEC006".to_string(),
+            real.join("main.tf").to_string_lossy().into_owned(),
+            2
+        )],
+        "{r:?}"
+    );
+    // On disk it is false: nothing.
+    let r = run_in(
+        &real,
+        &["check", ".", "--select", "SEC006", "--format", "json"],
+    );
+    assert!(findings(&r).is_empty(), "{r:?}");
+}
