@@ -75,6 +75,10 @@ pub struct Config {
     /// ARM parameters files bound to every template (relative to the configuration file).
     pub arm_parameters: Vec<PathBuf>,
     pub tf_root: Option<PathBuf>,
+    /// `tf-var-files` (relative to the configuration file) and `tf-vars`: values of the root
+    /// variables of Terraform source modules.
+    pub tf_var_files: Vec<PathBuf>,
+    pub tf_vars: Vec<(String, String)>,
     /// `ignore-resources` entries.
     pub ignore_resources: Vec<IgnoreResource>,
 }
@@ -104,6 +108,8 @@ const KEYS: &[&str] = &[
     "settings",
     "arm",
     "tf-root",
+    "tf-var-files",
+    "tf-vars",
     "ignore-resources",
 ];
 
@@ -144,7 +150,8 @@ fn confine_paths(config: &Config, shown: &str, base: &Path) -> Result<(), Config
         .iter()
         .map(|p| ("policies", p))
         .chain(config.arm_parameters.iter().map(|p| ("arm.parameters", p)))
-        .chain(config.tf_root.iter().map(|p| ("tf-root", p)));
+        .chain(config.tf_root.iter().map(|p| ("tf-root", p)))
+        .chain(config.tf_var_files.iter().map(|p| ("tf-var-files", p)));
     for (key, p) in named {
         if let Err(crate::confine::ReadError::Outside { root }) = root.resolve(p) {
             return Err(ConfigLoadError::Outside {
@@ -310,6 +317,28 @@ pub fn parse(text: &str, origin: &str, base: &Path) -> Result<Config, Box<Config
                 }
             }
             "tf-root" => config.tf_root = Some(path_of(r.string(v, "tf-root")?)),
+            "tf-var-files" => {
+                config.tf_var_files = r
+                    .strings(v, "tf-var-files")?
+                    .into_iter()
+                    .map(path_of)
+                    .collect();
+            }
+            "tf-vars" => {
+                for e in r.map(v, "tf-vars")? {
+                    let value = match &e.value.value {
+                        Value::Seq(_) | Value::Map(_) | Value::Null | Value::Unknown => {
+                            return Err(r.error(
+                                e.value.span,
+                                format!("`tf-vars.{}` must be a scalar", e.key),
+                                Some("write lists and objects as HCL in a string: `'[\"10.0.0.0/8\"]'`".into()),
+                            ));
+                        }
+                        other => other.to_string(),
+                    };
+                    config.tf_vars.push((e.key.to_string(), value));
+                }
+            }
             "ignore-resources" => {
                 let Some(items) = v.as_seq() else {
                     return Err(r.error(v.span, "`ignore-resources` takes a list", None));
@@ -414,6 +443,8 @@ pub fn json_schema() -> serde_json::Value {
                 "parameters": {"description": "ARM parameters files bound to every template, relative to this file.", "type": "array", "items": {"type": "string"}}
             }},
             "tf-root": {"description": "Root module directory of the .tf sources of Terraform plans.", "type": "string"},
+            "tf-var-files": {"description": "Variables files (.tfvars) for Terraform source modules, relative to this file; later ones win.", "type": "array", "items": {"type": "string"}},
+            "tf-vars": {"description": "Values of root variables of Terraform source modules (as --tf-var NAME=VALUE).", "type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}},
             "ignore-resources": {"description": "Suppressions by resource name or Terraform address glob.", "type": "array", "items": {
                 "type": "object", "additionalProperties": false, "required": ["resource", "ids"],
                 "properties": {

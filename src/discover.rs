@@ -275,6 +275,104 @@ fn file_input(path: &Path, explicit: bool, root: &ScanRoot) -> Input {
     }
 }
 
+/// `.tf` and `.tfvars` files (`.tf.json` and `.tfvars.json` are JSON already): parts of a
+/// Terraform module.
+fn is_terraform_file(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".tf") || lower.ends_with(".tfvars")
+}
+
+/// Terraform module files grouped into one input per module directory: the directory's first
+/// configuration file named or found (`is_config`) stands for the module, explicit when any
+/// of its files was named. A directory that another module directory of the run calls as a
+/// local module (`calls`) is linted through its caller, unless one of its files was named.
+/// `None` when the inputs hold no module file.
+pub fn group_terraform(
+    inputs: &[Input],
+    is_member: fn(&str) -> bool,
+    is_config: fn(&str) -> bool,
+    calls: fn(&Path, &ScanRoot) -> Vec<PathBuf>,
+) -> Option<Vec<Input>> {
+    // In-memory text (an editor buffer, standard input) named by an absolute path belongs to
+    // the module of that directory, and stands for it: its text replaces the file on disk.
+    let dir_of = |i: &Input| match &i.origin {
+        Origin::File(p) => Some(absolute(p.parent().unwrap_or(Path::new(".")))),
+        Origin::Stdin(_) | Origin::Piped(_) if Path::new(&*i.display).is_absolute() => Some(
+            absolute(Path::new(&*i.display).parent().unwrap_or(Path::new("/"))),
+        ),
+        _ => None,
+    };
+    let in_memory = |i: &Input| !matches!(i.origin, Origin::File(_));
+    if !inputs
+        .iter()
+        .any(|i| is_member(&i.display) && dir_of(i).is_some())
+    {
+        return None;
+    }
+    // Directory → (index of the input standing for it, explicit).
+    let mut groups: std::collections::BTreeMap<PathBuf, (usize, bool)> = Default::default();
+    for (n, i) in inputs.iter().enumerate() {
+        if !is_member(&i.display) {
+            continue;
+        }
+        let Some(d) = dir_of(i) else { continue };
+        let entry = groups.entry(d).or_insert((n, false));
+        let lead = &inputs[entry.0];
+        // A buffer stands for the module, else a configuration file before a variables file.
+        if in_memory(i) || (!in_memory(lead) && is_config(&i.display) && !is_config(&lead.display))
+        {
+            entry.0 = n;
+        }
+        entry.1 |= i.explicit;
+    }
+    // Modules called by another module of the run, transitively from the roots.
+    let called: std::collections::BTreeMap<&PathBuf, Vec<PathBuf>> = groups
+        .iter()
+        .map(|(d, (n, _))| {
+            let calls = calls(d, &inputs[*n].root)
+                .into_iter()
+                .map(|c| absolute(&c))
+                .filter(|c| c != d)
+                .collect();
+            (d, calls)
+        })
+        .collect();
+    let is_called: std::collections::BTreeSet<&PathBuf> = called.values().flatten().collect();
+    let mut reached: std::collections::BTreeSet<PathBuf> = Default::default();
+    let mut todo: Vec<&PathBuf> = called
+        .keys()
+        .copied()
+        .filter(|d| !is_called.contains(d))
+        .collect();
+    while let Some(d) = todo.pop() {
+        for c in called.get(d).into_iter().flatten() {
+            if groups.contains_key(c) && reached.insert(c.clone()) {
+                todo.push(c);
+            }
+        }
+    }
+    let leads: std::collections::BTreeMap<usize, bool> = groups
+        .iter()
+        .filter(|(d, (_, explicit))| *explicit || !reached.contains(*d))
+        .map(|(_, (n, explicit))| (*n, *explicit))
+        .collect();
+    Some(
+        inputs
+            .iter()
+            .enumerate()
+            .filter_map(|(n, i)| {
+                if !is_member(&i.display) || dir_of(i).is_none() {
+                    return Some(i.clone());
+                }
+                leads.get(&n).map(|explicit| Input {
+                    explicit: *explicit,
+                    ..i.clone()
+                })
+            })
+            .collect(),
+    )
+}
+
 fn walk(
     root: &Path,
     no_ignore: bool,
@@ -310,7 +408,10 @@ fn walk(
         }
         let path = entry.path();
         let display = display_path(path);
-        if syntax_for(&display).is_none() && !is_bicep_source(&display) {
+        if syntax_for(&display).is_none()
+            && !is_bicep_source(&display)
+            && !is_terraform_file(&display)
+        {
             continue;
         }
         if let Some(g) = glob

@@ -312,35 +312,38 @@ fn findings_point_at_the_tf_block_beside_the_plan_or_under_tf_root() {
         ("infra/main.tf", tf),
         ("infra/modules/aks/main.tf", module_tf),
     ]);
-    let r = check(dir.path(), "TST101,TST103", &["infra/plan.json"]);
+    // The `.tf` line is the primary location (what a pull request annotates); the planned
+    // value is related. Each resource is checked once although the module is scanned too.
+    let r = check(dir.path(), "TST101,TST103", &["infra"]);
     let json = r.json();
-    let related: Vec<(String, u64)> = json["findings"]
+    let primary: Vec<(String, u64)> = json["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .flat_map(|f| f["related"].as_array().cloned().unwrap_or_default())
-        .map(|r| {
+        .map(|f| {
             (
-                r["path"].as_str().unwrap().to_string(),
-                r["start"]["line"].as_u64().unwrap(),
+                f["path"].as_str().unwrap().to_string(),
+                f["start"]["line"].as_u64().unwrap(),
             )
         })
         .collect();
+    assert!(primary.contains(&("infra/main.tf".into(), 4)), "{r:?}");
     assert!(
-        related.contains(&("infra/main.tf".into(), 4)),
-        "{related:?}"
+        primary.contains(&("infra/modules/aks/main.tf".into(), 3)),
+        "{r:?}"
     );
-    assert!(
-        related.contains(&("infra/modules/aks/main.tf".into(), 3)),
-        "{related:?}"
-    );
+    assert_eq!(primary.len(), 2, "{r:?}");
+    for f in json["findings"].as_array().unwrap() {
+        assert_eq!(f["related"][0]["path"], "infra/plan.json", "{f}");
+    }
 
     // A plan elsewhere, sources named with --tf-root.
     let dir = setup(&[("plan.json", &plan), ("src/main.tf", tf)]);
     let r = check(dir.path(), "TST101", &["plan.json", "--tf-root", "src"]);
-    let rel = &r.json()["findings"][0]["related"][0];
-    assert_eq!(rel["path"], "src/main.tf", "{r:?}");
-    assert_eq!(rel["start"]["line"], 4);
+    let f = &r.json()["findings"][0];
+    assert_eq!(f["path"], "src/main.tf", "{r:?}");
+    assert_eq!(f["start"]["line"], 4);
+    assert_eq!(f["related"][0]["path"], "plan.json", "{r:?}");
 }
 
 #[test]
@@ -749,7 +752,7 @@ fn module_sources_and_modules_json_dirs_outside_the_repository_are_not_read() {
             ],
         );
         assert!(
-            r.stdout.contains("related: modules/aks/main.tf:3:3"),
+            r.stdout.contains("[modules/aks/main.tf:3:3]"),
             "{source}: {r:?}"
         );
     }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::helm::{TemplateFiles, template_line};
-use super::{arm, bicep, tfplan};
+use super::{arm, bicep, terraform, tfplan};
 use crate::model::{ArmOrigin, RelatedLocation, Resource, Span};
 
 /// The node a check pointed at.
@@ -46,6 +46,7 @@ pub struct Sources<'a> {
 
 pub fn locate(res: &Resource, at: Place<'_>, sources: Sources<'_>) -> Located {
     let keys: Vec<&str> = at.keys.iter().map(String::as_str).collect();
+    let (span, path_keys) = (at.span, at.keys);
     let mut located = if let Some(arm) = &res.arm {
         locate_arm(arm, res, at, &keys)
     } else if let Some(template) = &res.helm_source {
@@ -61,14 +62,25 @@ pub fn locate(res: &Resource, at: Place<'_>, sources: Sources<'_>) -> Located {
             once_per_place: false,
         }
     };
-    // A plan resource (or an azapi body in one) whose `.tf` block was found.
+    // A plan resource (or an azapi body in one) whose `.tf` block was found: the line a
+    // reviewer sees is primary, the planned value related (suppressions there apply too).
     if let Some(src) = res.tf.as_ref().and_then(|t| t.source.as_ref()) {
         located.related.push(RelatedLocation {
-            path: src.path.clone(),
-            span: Some(tfplan::source::attribute_span(src, &keys)),
-            message: format!("`{}` in the Terraform source", res.name().unwrap_or("")),
+            path: located.path.clone(),
+            span: Some(span.in_source(0)),
+            message: format!("`{}` in the plan", res.name().unwrap_or("")),
             in_repository: true,
         });
+        located.also_at = Some((located.path.clone(), span));
+        located.path = src.path.clone();
+        located.span = tfplan::source::attribute_span(src, &keys);
+    }
+    // A `.tf` source resource: the file its node is in, the header of a whole block, the
+    // module calls that lead to it.
+    if let Some((path, span)) = terraform::locate(res, span, path_keys, &mut located.related) {
+        located.identity_path = path.clone();
+        located.path = path;
+        located.span = span.in_source(0);
     }
     located
 }

@@ -6,4 +6,5 @@ pub mod helm;
 pub mod kubernetes;
 pub mod locate;
 pub mod secrets;
+pub mod terraform;
 pub mod tfplan;

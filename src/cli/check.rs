@@ -83,6 +83,13 @@ pub struct CheckArgs {
     /// blocks (default: the plan's directory).
     #[arg(long = "tf-root", value_name = "DIR")]
     tf_root: Option<PathBuf>,
+    /// A variables file for Terraform source modules (`.tf` without a plan), after their
+    /// `terraform.tfvars` and `*.auto.tfvars` (repeatable; later ones win).
+    #[arg(long = "tf-var-file", value_name = "FILE")]
+    tf_var_files: Vec<PathBuf>,
+    /// A root variable's value for Terraform source modules, over every file (repeatable).
+    #[arg(long = "tf-var", value_name = "NAME=VALUE")]
+    tf_vars: Vec<String>,
     /// The chart directory of Helm-rendered inputs: findings land on its template lines
     /// (default: templates are looked for at their `# Source:` path).
     #[arg(long = "helm-chart", value_name = "DIR")]
@@ -140,6 +147,8 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             settings,
             arm_parameters: args.arm_parameters.clone(),
             tf_root: args.tf_root.clone(),
+            tf_var_files: args.tf_var_files.clone(),
+            tf_vars: super::tf_vars(&args.tf_vars)?,
         },
     )?;
     // Never dropped: the process ends after the report, and freeing the policies one node at a

@@ -228,3 +228,13 @@ fn is_broken_pipe(report: &miette::Report) -> bool {
 fn load_policies(extra: &[PathBuf]) -> miette::Result<akslint::policy::PolicySet> {
     akslint::policy::PolicySet::load(extra).map_err(miette::Report::new)
 }
+
+/// `--tf-var NAME=VALUE` arguments split into (name, value).
+fn tf_vars(args: &[String]) -> miette::Result<Vec<(String, String)>> {
+    args.iter()
+        .map(|a| match a.split_once('=') {
+            Some((n, v)) if !n.trim().is_empty() => Ok((n.trim().to_string(), v.to_string())),
+            _ => Err(miette::miette!("`--tf-var {a}` must be NAME=VALUE")),
+        })
+        .collect()
+}

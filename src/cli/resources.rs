@@ -22,6 +22,12 @@ pub struct ResourcesArgs {
     /// Root module directory of Terraform plans' `.tf` sources.
     #[arg(long = "tf-root", value_name = "DIR")]
     tf_root: Option<PathBuf>,
+    /// A variables file for Terraform source modules (repeatable; later ones win).
+    #[arg(long = "tf-var-file", value_name = "FILE")]
+    tf_var_files: Vec<PathBuf>,
+    /// A root variable's value for Terraform source modules (repeatable).
+    #[arg(long = "tf-var", value_name = "NAME=VALUE")]
+    tf_vars: Vec<String>,
     /// Path to report for standard input (also picks its format by extension).
     #[arg(long, value_name = "NAME")]
     stdin_filename: Option<String>,
@@ -40,6 +46,8 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
     let opts = Options {
         arm_parameters: args.arm_parameters.clone(),
         tf_root: args.tf_root.clone(),
+        tf_var_files: args.tf_var_files.clone(),
+        tf_vars: super::tf_vars(&args.tf_vars)?,
         ..Default::default()
     };
     let (resources, _) = engine::load(&inputs, &opts);
@@ -58,7 +66,9 @@ pub fn run(args: &ResourcesArgs) -> Result<u8> {
     for r in &resources {
         let h = &hidden[&r.file];
         let line = serde_json::json!({
-            "file": inputs.get(r.file).map(|i| i.display.to_string()),
+            "file": akslint::adapt::terraform::resource_file(r)
+                .or_else(|| inputs.get(r.file).map(|i| i.display.clone()))
+                .map(|p| p.to_string()),
             "format": r.format.as_str(),
             "kind": r.kind(),
             "name": r.name(),

@@ -19,6 +19,10 @@ pub(super) fn process_file(
         return bicep::process_file(file, input, set, opts);
     }
     let mut out = FileOutcome::new(input.display.clone(), input.explicit, set);
+    if opts.input_format == InputFormat::Auto && terraform::is_module_input(input) {
+        terraform::process(file, input, set, opts, &mut out);
+        return out;
+    }
     let path = input.display.clone();
     // A file named explicitly without an extension (`~/.kube/config`) is read as YAML, but
     // only counts as an input if it parses and holds Kubernetes objects: a Makefile passed by

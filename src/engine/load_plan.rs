@@ -46,6 +46,11 @@ pub(super) fn process_plan(
     let sources =
         tfplan::source::SourceIndex::build(root.get("configuration"), &dir, &shown, &confine);
     let plan_secrets = secrets::spans(&root);
+    // Findings land on these `.tf` lines: their frames and suppression comments.
+    for (p, t) in sources.files() {
+        out.suppressions.extend(suppress::scan_comments(&t, &p));
+        out.extra_texts.push((p, secrets::mask_lines(&t).into()));
+    }
     let loaded = tfplan::load(file, &root, &sources);
     drop(root);
     out.notes

@@ -41,6 +41,7 @@ mod load_plan;
 mod memory;
 mod read;
 pub mod setup;
+mod terraform;
 
 pub use self::load::is_chart_template;
 pub use self::memory::MAX_MEMORY_IN_FLIGHT;
@@ -71,6 +72,9 @@ pub struct Options {
     pub arm_parameters: Vec<std::path::PathBuf>,
     /// Root module directory of Terraform plans' `.tf` sources (default: the plan's directory).
     pub tf_root: Option<std::path::PathBuf>,
+    /// `--tf-var-file` / `--tf-var NAME=VALUE` for Terraform source modules (`.tf`).
+    pub tf_var_files: Vec<std::path::PathBuf>,
+    pub tf_vars: Vec<(String, String)>,
     /// The chart directory of Helm-rendered inputs (default: found from the `# Source:` paths).
     pub helm_chart: Option<std::path::PathBuf>,
     /// The suppression channels (configuration, per-file-ignores, baseline, --show-suppressed).
@@ -152,6 +156,9 @@ pub fn load(inputs: &[Input], opts: &Options) -> (Vec<Resource>, Report) {
 }
 
 fn run_stages(inputs: &[Input], set: &PolicySet, opts: &Options) -> (Report, Vec<Resource>) {
+    // The `.tf` files of one directory are one input: a Terraform module.
+    let grouped = terraform::group(inputs, opts);
+    let inputs = grouped.as_deref().unwrap_or(inputs);
     // One work unit per file: rayon's default splitting hands out contiguous runs of files,
     // and a run of a few large files (sorted next to each other) would then keep one core busy
     // while the other idles.

@@ -24,6 +24,9 @@ pub struct Overrides {
     /// Replace the configuration's when non-empty / set.
     pub arm_parameters: Vec<PathBuf>,
     pub tf_root: Option<PathBuf>,
+    /// Appended to the configuration's (they win over it).
+    pub tf_var_files: Vec<PathBuf>,
+    pub tf_vars: Vec<(String, String)>,
 }
 
 /// A run set up from a configuration: policies selected and tuned, engine options filled.
@@ -128,6 +131,13 @@ pub fn prepare(config: &Config, o: &Overrides) -> Result<Prepared, miette::Repor
     let opts = Options {
         arm_parameters,
         tf_root: o.tf_root.clone().or_else(|| this.tf_root.clone()),
+        tf_var_files: this
+            .tf_var_files
+            .iter()
+            .chain(&o.tf_var_files)
+            .cloned()
+            .collect(),
+        tf_vars: this.tf_vars.iter().chain(&o.tf_vars).cloned().collect(),
         suppress: Stage {
             configured,
             per_file,

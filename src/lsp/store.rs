@@ -51,13 +51,15 @@ fn extension(path: &str) -> Option<String> {
     path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase())
 }
 
-/// A `file://` document akslint reads: `.yaml`, `.yml`, `.json`, `.bicep` or `.bicepparam`.
+/// A `file://` document akslint reads: `.yaml`, `.yml`, `.json`, `.bicep` or `.bicepparam`, or a
+/// Terraform module's `.tf` / `.tfvars` (its whole module is linted, with the buffer's unsaved
+/// text).
 pub fn lintable_path(u: &Uri) -> Option<PathBuf> {
     let path = uri::to_path(u)?;
     let name = path.to_string_lossy().into_owned();
     matches!(
         extension(&name).as_deref(),
-        Some("yaml" | "yml" | "json" | "bicep" | "bicepparam")
+        Some("yaml" | "yml" | "json" | "bicep" | "bicepparam" | "tf" | "tfvars")
     )
     .then_some(path)
 }

@@ -20,7 +20,8 @@ pub use report::{
     RelatedLocation, Report, Suppression, SuppressionKind, Undecided, fingerprint,
 };
 pub use resource::{
-    ArmOrigin, BicepOrigin, BicepSource, Format, Resource, ResourceId, TfOrigin, TfSource,
+    ArmOrigin, BicepOrigin, BicepSource, Format, Resource, ResourceId, TfModuleSource, TfOrigin,
+    TfSource,
 };
 pub use rule::{RuleDocs, RuleInfo};
 pub use severity::{Level, Severity};

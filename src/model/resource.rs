@@ -138,6 +138,20 @@ pub struct TfOrigin {
     pub sensitive: Vec<Span>,
     /// The `resource "<type>" "<name>"` block in the `.tf` sources, when found.
     pub source: Option<TfSource>,
+    /// For resources read from `.tf` sources (no plan): which files spans point into.
+    pub module: Option<Box<TfModuleSource>>,
+}
+
+/// Where a resource read from `.tf` files sits: every node's `Span::src` n is `files[n - 1]`.
+#[derive(Debug, Clone, Default)]
+pub struct TfModuleSource {
+    pub files: Arc<[Arc<str>]>,
+    /// The resource itself (no keys) and each block element: its keys, the span a policy
+    /// reports for the whole object (`Node::head_span`), and its header (`resource "t" "n"`,
+    /// `network_profile`) where a finding about it belongs.
+    pub blocks: Vec<(Vec<Box<str>>, Span, Span)>,
+    /// The `module` calls leading to it, outermost first: header span and address.
+    pub calls: Vec<(Span, String)>,
 }
 
 #[derive(Debug, Clone)]

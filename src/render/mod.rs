@@ -11,6 +11,7 @@ pub use sarif::uri as sarif_uri;
 
 use crate::model::text::printable;
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use crate::model::{Finding, Report, RuleInfo, Severity};
@@ -123,11 +124,32 @@ pub fn run_notes(result: &Report) -> Vec<(&'static str, String)> {
         .partition(|d| d.resource.starts_with("module "));
     if !resources.is_empty() {
         let n = resources.len();
+        // Each reason once, with how many it is (Terraform modules not installed, ...).
+        let mut whys: BTreeMap<&str, usize> = BTreeMap::new();
+        for d in &resources {
+            *whys.entry(d.why).or_default() += 1;
+        }
+        fn why(w: &str) -> &str {
+            match w {
+                "its target (resource_id) is not in the plan" => {
+                    "an update of a resource not in the input"
+                }
+                w => w,
+            }
+        }
+        let reasons = if whys.len() == 1 {
+            whys.keys().map(|w| why(w).to_string()).collect::<Vec<_>>()
+        } else {
+            whys.iter()
+                .map(|(w, k)| format!("{k}: {}", why(w)))
+                .collect()
+        };
         notes.push((
             "not-linted",
             format!(
-                "{} not linted (an update of a resource not in the input; --statistics lists {})",
+                "{} not linted ({}; --statistics lists {})",
                 plural(n, "resource", "resources"),
+                reasons.join("; "),
                 if n == 1 { "it" } else { "them" },
             ),
         ));

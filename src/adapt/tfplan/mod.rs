@@ -4,7 +4,7 @@
 //! Resources come from `planned_values` (every `child_modules` level), joined by address with
 //! `resource_changes` for the actions, `after_unknown` and `after_sensitive`.
 
-mod azapi;
+pub(crate) mod azapi;
 pub mod config;
 pub mod source;
 
@@ -228,6 +228,7 @@ fn resource(
         references,
         sensitive: hidden,
         source,
+        module: None,
     };
     if ty == "azapi_resource" {
         return azapi::resource(file, address, root, origin);

@@ -55,6 +55,18 @@ impl SourceIndex {
         self.blocks.get(config_address).cloned()
     }
 
+    /// Every `.tf` file that holds a block found, with its text, sorted by path.
+    pub fn files(&self) -> Vec<(Arc<str>, Arc<str>)> {
+        let mut v: Vec<(Arc<str>, Arc<str>)> = self
+            .blocks
+            .values()
+            .map(|b| (b.path.clone(), b.text.clone()))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v.dedup_by(|a, b| a.0 == b.0);
+        v
+    }
+
     #[allow(clippy::too_many_arguments)]
     fn walk(
         &mut self,

@@ -1,0 +1,1 @@
+client_secret = "do-not-print-this-secret"
