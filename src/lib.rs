@@ -1,8 +1,10 @@
 //! akslint: a fast, offline security linter for AKS platform code.
 //!
-//! The pipeline (DESIGN §4): [`discover`] → [`source`] (parse into spanned trees) → [`adapt`]
-//! (documents to resources) → [`policy`] (checks, then cross-resource relations) →
-//! [`suppress`] → [`render`]. Each stage in a paragraph, and where it is going: docs/architecture.md.
+//! The pipeline (DESIGN §4): [`discover`] → [`engine`] (read → load: [`source`] parses into
+//! spanned trees, [`adapt`] turns documents into resources → check: [`policy`] per resource,
+//! then cross-resource relations → linter findings → [`suppress`], one stage) → a
+//! [`model::Report`] → [`render`], pure functions of the report and the rule table. Each stage
+//! in a paragraph: docs/architecture.md; the house rule is enforced by tests/architecture.rs.
 
 pub mod adapt;
 pub mod config;
