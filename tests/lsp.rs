@@ -858,3 +858,52 @@ fn bicep_buffers_are_linted_as_typed() {
     assert_eq!(codes(&d), ["AKL001"], "{d}");
     assert!(c.shutdown().success());
 }
+
+#[test]
+fn terraform_buffers_are_linted_as_typed() {
+    let (_tmp, root) = workspace();
+    let (mut c, _) = Client::start(&root, json!({}));
+    let main = uri(&root.join("main.tf"));
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/policies/NET003/fail-src/main.tf");
+    let text = std::fs::read_to_string(fixture).unwrap();
+    // The module as saved; the editor then changes the buffer without saving.
+    std::fs::write(root.join("main.tf"), &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("# expect: NET003"))
+        .expect("the fixture marks its NET003 line");
+    c.open(&main, &text);
+    let d = c.diagnostics(&main);
+    let net003: Vec<&Value> = d["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "NET003")
+        .collect();
+    assert_eq!(net003.len(), 1, "{d}");
+    // The unsaved buffer's text is what is linted: the `network_profile` block lacking
+    // `network_policy`, on the line the fixture marks (LSP lines are 0-based).
+    assert_eq!(net003[0]["range"]["start"]["line"], line, "{d}");
+    // Typing the fix clears it, without saving.
+    let fixed = text.replace(
+        "network_plugin = \"azure\"",
+        "network_plugin = \"azure\"\n    network_policy = \"cilium\"",
+    );
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 2},
+               "contentChanges": [{"text": fixed}]}),
+    );
+    let d = c.diagnostics(&main);
+    assert!(!codes(&d).contains(&"NET003".to_string()), "{d}");
+    // A syntax error while typing is a diagnostic at its place, not a crash.
+    c.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": main, "version": 3},
+               "contentChanges": [{"text": fixed.replace("network_profile {", "network_profile {{")}]}),
+    );
+    let d = c.diagnostics(&main);
+    assert!(codes(&d).contains(&"AKL001".to_string()), "{d}");
+    assert!(c.shutdown().success());
+}
