@@ -3,7 +3,7 @@
 
 use super::{
     FileKind, FileOutcome, NotDeployed, NotLinted, Options, check_resources, linter_finding,
-    read_input,
+    read_or_report,
 };
 use crate::adapt::bicep::load::{self, is_bicep, is_bicepparam};
 use crate::adapt::secrets;
@@ -50,16 +50,9 @@ pub(super) fn process_file(
 ) -> FileOutcome {
     let path = input.display.clone();
     let mut out = FileOutcome::new(path.clone(), input.explicit, set);
-    let (full_text, bytes) = match read_input(input) {
-        Ok(t) => t,
-        Err((message, pos, id)) => {
-            out.summary.kind = FileKind::Broken;
-            let p = pos.unwrap_or(Pos::new(1, 1));
-            linter_finding(set, id, &path, Span::new(p, p), message, &mut out.findings);
-            return out;
-        }
+    let Some(full_text) = read_or_report(input, set, &mut out) else {
+        return out;
     };
-    out.bytes = bytes;
     let text = strip_bom(&full_text);
     out.suppressions = crate::suppress::scan_comments(text, &path);
     let on_disk = match &input.origin {

@@ -50,16 +50,9 @@ pub(super) fn process_file(
         // `{{ ... }}` is not YAML until Helm renders it.
         return out;
     }
-    let (full_text, bytes) = match read_input(input) {
-        Ok(t) => t,
-        Err((message, pos, id)) => {
-            out.summary.kind = FileKind::Broken;
-            let p = pos.unwrap_or(Pos::new(1, 1));
-            linter_finding(set, id, &path, Span::new(p, p), message, &mut out.findings);
-            return out;
-        }
+    let Some(full_text) = read_or_report(input, set, &mut out) else {
+        return out;
     };
-    out.bytes = bytes;
     let text = strip_bom(&full_text);
     out.suppressions = suppress::scan_comments(text, &path);
     // Code frames must index the same text the positions were computed on.

@@ -78,3 +78,25 @@ pub(super) fn text_pos(text: &str, offset: usize) -> Pos {
     }
     pos
 }
+
+/// Reads `input` for a loader: its text, with the byte count recorded in `out`; a file that
+/// cannot be read is marked broken with its linter finding (AKL001/AKL003) and gives `None`.
+pub(super) fn read_or_report(
+    input: &Input,
+    set: &PolicySet,
+    out: &mut FileOutcome,
+) -> Option<Arc<str>> {
+    match read_input(input) {
+        Ok((text, bytes)) => {
+            out.bytes = bytes;
+            Some(text)
+        }
+        Err((message, pos, id)) => {
+            out.summary.kind = FileKind::Broken;
+            let p = pos.unwrap_or(Pos::new(1, 1));
+            let path = input.display.clone();
+            linter_finding(set, id, &path, Span::new(p, p), message, &mut out.findings);
+            None
+        }
+    }
+}

@@ -1,6 +1,7 @@
 //! Loading a root module: its files, variables (tfvars and command line), locals, resources
 //! and module calls, recursively (cycle- and depth-bounded, confined to the scanned root).
 
+use crate::adapt::tfplan::source::read_modules_json;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -1269,29 +1270,6 @@ pub fn local_module_dirs(dir: &Path, confine: &ScanRoot) -> Vec<PathBuf> {
     out
 }
 
-fn read_modules_json(ctx_confine: &ScanRoot, root: &Path) -> HashMap<String, PathBuf> {
-    let Ok(text) = ctx_confine.read_to_string(&root.join(".terraform/modules/modules.json")) else {
-        return HashMap::new();
-    };
-    let Ok(j) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return HashMap::new();
-    };
-    j["Modules"]
-        .as_array()
-        .map(|mods| {
-            mods.iter()
-                .filter_map(|m| {
-                    Some((
-                        m["Key"].as_str()?.to_string(),
-                        PathBuf::from(m["Dir"].as_str()?),
-                    ))
-                })
-                .filter(|(k, _)| !k.is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// Root variable values: defaults < terraform.tfvars < terraform.tfvars.json <
 /// *.auto.tfvars(.json) (sorted) < --tf-var-file (in order) < --tf-var.
 fn root_inputs(ctx: &Ctx<'_>, def: &ModuleDef) -> HashMap<String, Node> {
@@ -1444,7 +1422,11 @@ pub(super) fn load(file: usize, req: &Request) -> Loaded {
         secret_origins: RefCell::default(),
         problems: RefCell::default(),
         not_linted: RefCell::default(),
-        modules_json: read_modules_json(&req.confine, &req.dir),
+        modules_json: {
+            let mut installed = read_modules_json(&req.dir, &req.confine);
+            installed.remove("");
+            installed
+        },
         defs: RefCell::default(),
         root_dir: req.dir.clone(),
         budget_reported: std::cell::Cell::new(false),

@@ -166,7 +166,9 @@ fn root_of(dir: &Path) -> PathBuf {
     }
 }
 
-fn read_modules_json(root: &Path, confine: &ScanRoot) -> HashMap<String, PathBuf> {
+/// `.terraform/modules/modules.json` of a root module: module key → installed directory
+/// (the root module itself has the key `""`).
+pub(crate) fn read_modules_json(root: &Path, confine: &ScanRoot) -> HashMap<String, PathBuf> {
     let Ok(text) = confine.read_to_string(&root.join(".terraform/modules/modules.json")) else {
         return HashMap::new();
     };
